@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SecurityCoach.Api.Auth;
+
+namespace SecurityCoach.Api;
+
+/// <summary>Registers and maps the HTTP API.</summary>
+public static class ApiServiceCollectionExtensions
+{
+    public static IServiceCollection AddSecurityCoachApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section))
+            .Validate(o => o.MaxIngestBodyBytes is > 0 and <= int.MaxValue, $"{ApiOptions.Section}:MaxIngestBodyBytes must be between 1 and {int.MaxValue}")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<CallerResolver>();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.UseOurTypes);
+        services.AddOpenApi();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapSecurityCoachApi(this IEndpointRouteBuilder app)
+    {
+        app.MapTenantApi();
+        app.MapIngestApi();
+        return app;
+    }
+}

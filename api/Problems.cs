@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace SecurityCoach.Api;
+
+/// <summary>
+/// Every error the API answers, as an RFC 9457 problem. Each kind has a stable <c>type</c> URI that clients can
+/// switch on; the <c>detail</c> is for people.
+/// </summary>
+public static class Problems
+{
+    public const string TypeBase = "https://securitycoach.dev/problems/";
+
+    public static ProblemHttpResult Unauthorized(string detail) =>
+        Make(StatusCodes.Status401Unauthorized, "unauthorized", "Missing or invalid API key", detail);
+
+    public static ProblemHttpResult Forbidden(string detail) =>
+        Make(StatusCodes.Status403Forbidden, "forbidden", "Not allowed for this API key", detail);
+
+    public static ProblemHttpResult NotFound(string kind, string detail) =>
+        Make(StatusCodes.Status404NotFound, kind, "Not found", detail);
+
+    public static ProblemHttpResult Conflict(string kind, string detail) =>
+        Make(StatusCodes.Status409Conflict, kind, "Conflict", detail);
+
+    public static ProblemHttpResult BadRequest(string kind, string detail) =>
+        Make(StatusCodes.Status400BadRequest, kind, "Bad request", detail);
+
+    public static ProblemHttpResult PayloadTooLarge(long limit) =>
+        Make(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Request body too large", $"The body is larger than the limit of {limit} bytes.");
+
+    public static ProblemHttpResult UnsupportedMediaType(string detail) =>
+        Make(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported content type", detail);
+
+    public static ProblemHttpResult Unavailable(string detail, int retryAfterSeconds) =>
+        Make(StatusCodes.Status503ServiceUnavailable, "unavailable", "Service unavailable", detail,
+            new Dictionary<string, object?> { ["retryAfterSeconds"] = retryAfterSeconds });
+
+    /// <summary>422 with every field error, each naming its field by path.</summary>
+    public static ProblemHttpResult Invalid(IReadOnlyCollection<FieldError> errors) =>
+        Make(StatusCodes.Status422UnprocessableEntity, "validation", "The request is not valid",
+            string.Join("; ", errors.Select(e => $"{e.Field}: {e.Problem}")),
+            new Dictionary<string, object?> { ["errors"] = errors.Select(e => new { field = e.Field, problem = e.Problem }).ToArray() });
+
+    /// <summary>
+    /// Problems that ASP.NET writes itself (no route: 404, wrong method: 405, a content type no endpoint accepts:
+    /// 415, an unreadable request: 400) get our stable types too, so clients switch on one set of URIs.
+    /// </summary>
+    public static void UseOurTypes(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Type is { } type && type.StartsWith(TypeBase, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        problem.Type = TypeBase + (problem.Status switch
+        {
+            StatusCodes.Status400BadRequest => "bad-request",
+            StatusCodes.Status401Unauthorized => "unauthorized",
+            StatusCodes.Status403Forbidden => "forbidden",
+            StatusCodes.Status404NotFound => "not-found",
+            StatusCodes.Status405MethodNotAllowed => "method-not-allowed",
+            StatusCodes.Status413PayloadTooLarge => "body-too-large",
+            StatusCodes.Status415UnsupportedMediaType => "unsupported-media-type",
+            >= 500 => "internal",
+            _ => "http-" + problem.Status,
+        });
+        problem.Detail ??= problem.Status switch
+        {
+            StatusCodes.Status404NotFound => $"No endpoint at {context.HttpContext.Request.Method} {context.HttpContext.Request.Path}.",
+            StatusCodes.Status415UnsupportedMediaType => $"Content type '{context.HttpContext.Request.ContentType}' is not accepted here; send application/json (ingest also takes application/x-ndjson).",
+            _ => null,
+        };
+    }
+
+    private static ProblemHttpResult Make(int status, string kind, string title, string detail, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypeBase + kind, extensions: extensions);
+}

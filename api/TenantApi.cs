@@ -1,0 +1,276 @@
+using System.Text.Json;
+using System.Xml;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using SecurityCoach.Api.Auth;
+using SecurityCoach.Api.Http;
+
+namespace SecurityCoach.Api;
+
+public sealed record CreateTenantRequest(string? TenantId, string? Name);
+
+public sealed record CreateTenantResponse(string TenantId, string ApiKey);
+
+public sealed record TipBody(string? Title, string? Body);
+
+public sealed record ChannelBody(string? Type, string? Url, string? Secret);
+
+public sealed record CampaignRequest(
+    string? Name,
+    JsonElement? Pattern,
+    double? RiskWeight,
+    TipBody? Tip,
+    ChannelBody[]? Channels,
+    string? DeliveryLimit,
+    bool? TestMode);
+
+/// <summary>A channel as the API shows it: never with its secret.</summary>
+public sealed record ChannelResponse(string Type, string Url);
+
+public sealed record CampaignResponse(
+    string CampaignId,
+    string Name,
+    JsonElement Pattern,
+    double RiskWeight,
+    CoachingTip Tip,
+    ChannelResponse[] Channels,
+    string? DeliveryLimit,
+    bool TestMode,
+    long Version,
+    DateTimeOffset UpdatedAt)
+{
+    public static CampaignResponse From(StoredCampaign stored)
+    {
+        var d = stored.Definition;
+        using var pattern = JsonDocument.Parse(d.Pattern);
+        return new CampaignResponse(
+            stored.CampaignId,
+            d.Name,
+            pattern.RootElement.Clone(),
+            d.RiskWeight,
+            d.Tip,
+            [.. d.Channels.Select(c => new ChannelResponse(c.Type, c.Url))],
+            d.DeliveryLimit is { } limit ? XmlConvert.ToString(limit) : null,
+            d.TestMode,
+            stored.Version,
+            stored.UpdatedAt);
+    }
+}
+
+public sealed record CampaignListResponse(long Version, CampaignResponse[] Campaigns);
+
+public sealed record CoachingSummaryResponse(string CoachingId, string CampaignId, string EventId, string Status, int Attempts, DateTimeOffset? DeliveredAt);
+
+public sealed record UserResponse(string UserKey, double RiskScore, long EventCount, DateTimeOffset? LastEventAt, CoachingSummaryResponse[] Coachings);
+
+/// <summary>Dependencies of the tenant endpoints.</summary>
+public sealed record TenantServices(IGrainFactory Grains, CallerResolver Callers);
+
+/// <summary>Tenants, their campaigns and their users: <c>/v1/tenants</c>.</summary>
+public static class TenantApi
+{
+    public static IEndpointRouteBuilder MapTenantApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/tenants").WithTags("Tenants");
+
+        api.MapPost("/", CreateTenant)
+            .WithName("CreateTenant")
+            .WithSummary("Create a tenant (admin key); the answer holds the tenant's API key, shown only once.")
+            .Accepts<CreateTenantRequest>("application/json");
+
+        api.MapPut("/{tenantId}/campaigns/{campaignId}", PutCampaign)
+            .WithName("PutCampaign")
+            .WithSummary("Create or replace a coaching campaign (admin key or the tenant's key).")
+            .Accepts<CampaignRequest>("application/json");
+
+        api.MapGet("/{tenantId}/campaigns", ListCampaigns)
+            .WithName("ListCampaigns")
+            .WithSummary("List the tenant's campaigns.");
+
+        api.MapGet("/{tenantId}/users/{userKey}", GetUser)
+            .WithName("GetUser")
+            .WithSummary("A user's risk score, event count and coachings.");
+
+        return app;
+    }
+
+    public static async Task<Results<Created<CreateTenantResponse>, ProblemHttpResult>> CreateTenant(
+        HttpContext context, [AsParameters] TenantServices services)
+    {
+        var (caller, problem) = await services.Callers.ResolveAsync(context);
+        if (caller is null)
+        {
+            return problem!;
+        }
+
+        if (!caller.IsAdmin)
+        {
+            return Problems.Forbidden("Creating tenants needs the admin key.");
+        }
+
+        var (request, bodyProblem) = await RequestBody.ReadJsonAsync<CreateTenantRequest>(context.Request, context.RequestAborted);
+        if (request is null)
+        {
+            return bodyProblem!;
+        }
+
+        var errors = new List<FieldError>();
+        if (!Identifiers.IsValidTenantId(request.TenantId))
+        {
+            errors.Add(new FieldError("tenantId", "must be 3–64 characters of a-z, 0-9 and '-'"));
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            errors.Add(new FieldError("name", "is required"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var apiKey = ApiKeys.NewTenantKey(request.TenantId!);
+        var created = await services.Grains.GetGrain<ITenantGrain>(request.TenantId!).Create(request.Name!.Trim(), ApiKeys.Hash(apiKey));
+        return created == TenantCreation.Created
+            ? TypedResults.Created($"/v1/tenants/{request.TenantId}", new CreateTenantResponse(request.TenantId!, apiKey))
+            : Problems.Conflict("tenant-exists", $"Tenant '{request.TenantId}' already exists.");
+    }
+
+    public static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> PutCampaign(
+        HttpContext context, string tenantId, string campaignId, [AsParameters] TenantServices services)
+    {
+        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
+        if (caller is null)
+        {
+            return problem!;
+        }
+
+        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
+        if (!await tenant.Exists())
+        {
+            return Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
+        }
+
+        if (!Identifiers.IsValidCampaignId(campaignId))
+        {
+            return Problems.Invalid([new FieldError("campaignId", "must be 1–64 characters of a-z, 0-9, '-' and '_'")]);
+        }
+
+        var (request, bodyProblem) = await RequestBody.ReadJsonAsync<CampaignRequest>(context.Request, context.RequestAborted);
+        if (request is null)
+        {
+            return bodyProblem!;
+        }
+
+        var (definition, errors) = ToDefinition(request);
+        if (definition is null)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var result = await tenant.PutCampaign(campaignId, definition);
+        return result.Campaign is { } stored
+            ? TypedResults.Ok(CampaignResponse.From(stored))
+            : Problems.Invalid(result.Errors);
+    }
+
+    public static async Task<Results<Ok<CampaignListResponse>, ProblemHttpResult>> ListCampaigns(
+        HttpContext context, string tenantId, [AsParameters] TenantServices services)
+    {
+        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
+        if (caller is null)
+        {
+            return problem!;
+        }
+
+        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
+        if (!await tenant.Exists())
+        {
+            return Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
+        }
+
+        var set = await tenant.GetCampaigns();
+        return TypedResults.Ok(new CampaignListResponse(set.Version, [.. set.Campaigns.Select(CampaignResponse.From)]));
+    }
+
+    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetUser(
+        HttpContext context, string tenantId, string userKey, [AsParameters] TenantServices services)
+    {
+        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
+        if (caller is null)
+        {
+            return problem!;
+        }
+
+        // User keys are stored lower-cased (emails are case-insensitive in practice), so any casing finds the user.
+        var key = userKey.ToLowerInvariant();
+        var view = await services.Grains.GetGrain<IUserGrain>(GrainKeys.User(tenantId, key)).GetView();
+        if (view is null)
+        {
+            return Problems.NotFound("user-not-found", $"No event has been seen for user '{key}' of tenant '{tenantId}'.");
+        }
+
+        return TypedResults.Ok(new UserResponse(
+            view.UserKey,
+            view.RiskScore,
+            view.EventCount,
+            view.LastEventAt,
+            [.. view.Coachings.Select(c => new CoachingSummaryResponse(c.CoachingId, c.CampaignId, c.EventId, c.Status.ToString(), c.Attempts, c.DeliveredAt))]));
+    }
+
+    /// <summary>The definition, or the fields that are missing or malformed (semantic checks are the grain's).</summary>
+    private static (CampaignDefinition? Definition, List<FieldError> Errors) ToDefinition(CampaignRequest request)
+    {
+        var errors = new List<FieldError>();
+        if (request.Pattern is not { ValueKind: JsonValueKind.Object })
+        {
+            errors.Add(new FieldError("pattern", "is required and must be a JSON object (an EventBridge event pattern)"));
+        }
+
+        if (request.RiskWeight is null)
+        {
+            errors.Add(new FieldError("riskWeight", "is required"));
+        }
+
+        if (request.Tip is null)
+        {
+            errors.Add(new FieldError("tip", "is required: {\"title\": …, \"body\": …}"));
+        }
+
+        if (request.Channels is null)
+        {
+            errors.Add(new FieldError("channels", "is required: [{\"type\": \"webhook\", \"url\": …, \"secret\": …}]"));
+        }
+
+        TimeSpan? deliveryLimit = null;
+        if (request.DeliveryLimit is { } text)
+        {
+            try
+            {
+                deliveryLimit = XmlConvert.ToTimeSpan(text);
+            }
+            catch (FormatException)
+            {
+                errors.Add(new FieldError("deliveryLimit", $"'{text}' is not an ISO-8601 duration such as PT1H or P1D"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        var channels = request.Channels!.Select(c => new ChannelDefinition(c?.Type ?? "", c?.Url ?? "", c?.Secret ?? "")).ToArray();
+        return (new CampaignDefinition(
+            request.Name?.Trim() ?? "",
+            request.Pattern!.Value.GetRawText(),
+            request.RiskWeight!.Value,
+            new CoachingTip(request.Tip!.Title ?? "", request.Tip.Body ?? ""),
+            channels,
+            deliveryLimit,
+            request.TestMode ?? false), errors);
+    }
+}

@@ -1,0 +1,129 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Text.Json;
+
+namespace SecurityCoach.Api.Vendors;
+
+/// <summary>
+/// Netskope alerts (DLP, malware, policy, quarantine, UBA …: objects with <c>alert_type</c> / <c>alert_name</c>) as
+/// OCSF Detection Findings (2004).
+/// </summary>
+internal sealed class NetskopeNormalizer : IEventNormalizer
+{
+    // "object" is not here although it becomes file.name for files: for folders and functions nothing carries it.
+    private static readonly Utf8NameSet Mapped = new(
+        "_id", "timestamp", "user", "userkey", "ur_normalized", "alert_type", "alert_name", "type", "severity",
+        "action", "hostname", "srcip", "dstip", "url", "appcategory", "category", "file_path", "md5", "sha256");
+
+    public string Vendor => "netskope";
+
+    public bool TryNormalize(JsonElement raw, in NormalizationContext context,
+        [NotNullWhen(true)] out SecurityEvent? normalized, [NotNullWhen(false)] out string? error)
+    {
+        if (raw.ValueKind != JsonValueKind.Object)
+        {
+            return VendorJson.Fail(VendorJson.ExpectedObject, out normalized, out error);
+        }
+
+        var alertType = raw.Prop("alert_type"u8);
+        var alertName = raw.Prop("alert_name"u8);
+        if (!alertType.HasText() && !alertName.HasText())
+        {
+            return VendorJson.Fail("not a Netskope alert: missing alert_type and alert_name", out normalized, out error);
+        }
+
+        // user is normally the e-mail; userkey and ur_normalized repeat it, and carry it when user holds a name.
+        var user = raw.Prop("user"u8);
+        var userKeyField = raw.Prop("userkey"u8);
+        var normalizedUser = raw.Prop("ur_normalized"u8);
+        var email = user.IsEmail() ? user
+            : userKeyField.IsEmail() ? userKeyField
+            : normalizedUser.IsEmail() ? normalizedUser
+            : default;
+        var name = user.HasText() && !user.IsEmail() ? user : default;
+        var keySource = email.HasText() ? email : user.Or(userKeyField).Or(normalizedUser);
+        if (!keySource.HasText())
+        {
+            return VendorJson.Fail("no user: expected one of user, userkey, ur_normalized", out normalized, out error);
+        }
+
+        var userKey = VendorJson.UserKey(keySource);
+        var eventId = VendorJson.EventId(raw.Prop("_id"u8), raw);
+        var time = VendorTime.TryEpoch(raw.Prop("timestamp"u8), out var at) ? at : context.ReceivedAtMs;
+        var action = raw.Prop("action"u8);
+        var hostname = raw.Prop("hostname"u8);
+        var fileObject = raw.Prop("object_type"u8).TryGetText(out var objectType) && Ascii.EqualsIgnoreCase(objectType, "File"u8)
+            ? raw.Prop("object"u8)
+            : default;
+
+        var writer = OcsfOutput.Begin(OcsfSchema.FindingsCategory, OcsfSchema.DetectionFindingClass, OcsfSchema.CreateActivity);
+        writer.WriteSeverity(Severity(raw));
+        writer.WriteNumber("time"u8, time);
+        writer.WriteText("message"u8, alertName);
+        writer.WriteMetadata(eventId, default, "Netskope Security Cloud"u8, "Netskope"u8, alertType);
+        writer.WriteActor(email, name, default, default);
+        writer.WriteEndpoint("device"u8, hostname, default);
+        writer.WriteEndpoint("src_endpoint"u8, hostname, raw.Prop("srcip"u8));
+        writer.WriteEndpoint("dst_endpoint"u8, default, raw.Prop("dstip"u8));
+        writer.WriteUrl(raw.Prop("url"u8), default, [raw.Prop("appcategory"u8), raw.Prop("category"u8)]);
+        writer.WriteFile(fileObject, raw.Prop("file_path"u8), raw.Prop("sha256"u8), raw.Prop("md5"u8));
+        if (action.TryGetText(out var actionText))
+        {
+            writer.WriteDisposition(Disposition(actionText), action);
+        }
+
+        writer.WriteFindingInfo(alertName, eventId, default, alertType, raw.Prop("type"u8));
+        writer.WriteUnmapped(raw, Mapped);
+        var json = OcsfOutput.End(writer, raw, context.TenantId, userKey);
+
+        normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json);
+        error = null;
+        return true;
+    }
+
+    /// <summary>The alert's severity (low/medium/high/critical), else the malware's or the DLP rule's; Unknown without.</summary>
+    private static OcsfSeverity Severity(JsonElement alert)
+    {
+        ReadOnlySpan<JsonElement> candidates =
+            [alert.Prop("severity"u8), alert.Prop("malware_severity"u8), alert.Prop("dlp_rule_severity"u8)];
+        foreach (var candidate in candidates)
+        {
+            if (candidate.TryGetText(out var caption))
+            {
+                var severity = OcsfSchema.SeverityFromName(caption);
+                if (severity != OcsfSeverity.Unknown)
+                {
+                    return severity;
+                }
+            }
+        }
+
+        return OcsfSeverity.Unknown;
+    }
+
+    private static OcsfDisposition Disposition(ReadOnlySpan<byte> action)
+    {
+        if (Ascii.EqualsIgnoreCase(action, "block"u8) || Ascii.EqualsIgnoreCase(action, "blocked"u8))
+        {
+            return OcsfDisposition.Blocked;
+        }
+
+        if (Ascii.EqualsIgnoreCase(action, "allow"u8) || Ascii.EqualsIgnoreCase(action, "allowed"u8))
+        {
+            return OcsfDisposition.Allowed;
+        }
+
+        if (Ascii.EqualsIgnoreCase(action, "alert"u8) || Ascii.EqualsIgnoreCase(action, "detection"u8))
+        {
+            return OcsfDisposition.Detected;
+        }
+
+        if (Ascii.EqualsIgnoreCase(action, "quarantine"u8) || Ascii.EqualsIgnoreCase(action, "quarantined"u8))
+        {
+            return OcsfDisposition.Quarantined;
+        }
+
+        // A quarantined file put back by an administrator.
+        return Ascii.EqualsIgnoreCase(action, "restore"u8) ? OcsfDisposition.Restored : OcsfDisposition.Other;
+    }
+}

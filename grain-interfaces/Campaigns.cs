@@ -1,0 +1,43 @@
+namespace SecurityCoach;
+
+/// <summary>The tip a campaign sends to the user who triggered it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CoachingTip([property: Id(0)] string Title, [property: Id(1)] string Body);
+
+/// <summary>A delivery channel of a campaign. Only <c>webhook</c> exists so far.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ChannelDefinition(
+    [property: Id(0)] string Type,
+    [property: Id(1)] string Url,
+    [property: Id(2)] string Secret);
+
+/// <summary>A campaign as the customer defines it. <see cref="Pattern"/> is an EventBridge event pattern (JSON text).</summary>
+[GenerateSerializer, Immutable]
+public sealed record CampaignDefinition(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Pattern,
+    [property: Id(2)] double RiskWeight,
+    [property: Id(3)] CoachingTip Tip,
+    [property: Id(4)] ChannelDefinition[] Channels,
+    [property: Id(5)] TimeSpan? DeliveryLimit,
+    [property: Id(6)] bool TestMode);
+
+/// <summary>A stored campaign. <see cref="Version"/> is the tenant's campaign-set version when it was written.</summary>
+[GenerateSerializer, Immutable]
+public sealed record StoredCampaign(
+    [property: Id(0)] string CampaignId,
+    [property: Id(1)] CampaignDefinition Definition,
+    [property: Id(2)] long Version,
+    [property: Id(3)] DateTimeOffset UpdatedAt);
+
+/// <summary>All campaigns of a tenant at one version of the set.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CampaignSet([property: Id(0)] long Version, [property: Id(1)] StoredCampaign[] Campaigns);
+
+/// <summary>A field of a request that failed validation, named by its JSON path, and what is wrong with it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FieldError([property: Id(0)] string Field, [property: Id(1)] string Problem);
+
+/// <summary>The outcome of storing a campaign: the stored campaign, or the fields that made it invalid.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PutCampaignResult([property: Id(0)] StoredCampaign? Campaign, [property: Id(1)] FieldError[] Errors);

@@ -1,0 +1,46 @@
+using Orleans.Concurrency;
+
+namespace SecurityCoach;
+
+/// <summary>Everything a coaching needs, fixed when it starts so that later campaign edits don't change it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CoachingRequest(
+    [property: Id(0)] string TenantId,
+    [property: Id(1)] string UserKey,
+    [property: Id(2)] string CampaignId,
+    [property: Id(3)] long CampaignVersion,
+    [property: Id(4)] CoachingTip Tip,
+    [property: Id(5)] ChannelDefinition[] Channels,
+    [property: Id(6)] SecurityEvent Event,
+    [property: Id(7)] CoachingStatus InitialStatus);
+
+/// <summary>One delivery attempt as the coaching recorded it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DeliveryAttempt(
+    [property: Id(0)] int Number,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] bool Succeeded,
+    [property: Id(3)] string? Error,
+    [property: Id(4)] TimeSpan? NextRetryIn);
+
+/// <summary>A coaching's progress.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CoachingView(
+    [property: Id(0)] CoachingSummary Summary,
+    [property: Id(1)] string UserKey,
+    [property: Id(2)] DeliveryAttempt[] History);
+
+/// <summary>
+/// The delivery of one campaign's tip for one event: render → deliver to each channel (retried with backoff) →
+/// record. Key: "{tenant}/{coachingId}", the id derived from the event and the campaign, so a replayed event
+/// starts nothing new.
+/// </summary>
+public interface ICoachingGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the coaching; a second call with the same key changes nothing. Returns the current summary.</summary>
+    Task<CoachingSummary> Start(CoachingRequest request);
+
+    /// <summary>The coaching's progress, or null when it was never started.</summary>
+    [ReadOnly]
+    Task<CoachingView?> GetView();
+}

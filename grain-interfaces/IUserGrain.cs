@@ -1,0 +1,52 @@
+using Orleans.Concurrency;
+
+namespace SecurityCoach;
+
+/// <summary>Where a coaching stands.</summary>
+public enum CoachingStatus
+{
+    /// <summary>Started; delivery not yet confirmed by every channel.</summary>
+    Pending,
+
+    /// <summary>Every channel accepted the tip.</summary>
+    Delivered,
+
+    /// <summary>Retries ran out before every channel accepted the tip.</summary>
+    Failed,
+
+    /// <summary>Not sent: the campaign's delivery limit for this user had not elapsed.</summary>
+    Suppressed,
+
+    /// <summary>Not sent: the campaign is in test mode.</summary>
+    Simulated,
+}
+
+/// <summary>One coaching as the user's view lists it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CoachingSummary(
+    [property: Id(0)] string CoachingId,
+    [property: Id(1)] string CampaignId,
+    [property: Id(2)] string EventId,
+    [property: Id(3)] CoachingStatus Status,
+    [property: Id(4)] int Attempts,
+    [property: Id(5)] DateTimeOffset? DeliveredAt);
+
+/// <summary>A user's risk and coaching history.</summary>
+[GenerateSerializer, Immutable]
+public sealed record UserView(
+    [property: Id(0)] string UserKey,
+    [property: Id(1)] double RiskScore,
+    [property: Id(2)] long EventCount,
+    [property: Id(3)] DateTimeOffset? LastEventAt,
+    [property: Id(4)] CoachingSummary[] Coachings);
+
+/// <summary>
+/// One user of one tenant: risk state, recent event ids (for de-duplication) and the coachings it started.
+/// Key: "{tenant}/{userKey}". Receives its events through an implicit subscription to <see cref="SecurityEventStreams.Namespace"/>.
+/// </summary>
+public interface IUserGrain : IGrainWithStringKey
+{
+    /// <summary>The user's view, or null for a user that has never had an event.</summary>
+    [ReadOnly]
+    Task<UserView?> GetView();
+}

@@ -1,0 +1,22 @@
+namespace SecurityCoach;
+
+/// <summary>
+/// One normalized security event. <see cref="Json"/> is the OCSF-shaped event as UTF-8 JSON (snake_case names,
+/// including <c>tenant_id</c> and <c>user_key</c>); campaign patterns match that JSON. The other members repeat
+/// what the pipeline needs without parsing it.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record SecurityEvent(
+    [property: Id(0)] string TenantId,
+    [property: Id(1)] string UserKey,
+    [property: Id(2)] string EventId,
+    [property: Id(3)] long TimeMs,
+    [property: Id(4)] string Vendor,
+    [property: Id(5)] byte[] Json);
+
+/// <summary>
+/// The events of one ingest request for one user, published as one stream item so that the user grain scores
+/// them in one turn and persists them with one write.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record SecurityEventBatch([property: Id(0)] SecurityEvent[] Events);

@@ -1,0 +1,36 @@
+namespace SecurityCoach;
+
+/// <summary>Names of the stream that carries normalized events from the API to the user grains.</summary>
+public static class SecurityEventStreams
+{
+    /// <summary>The stream provider's name (memory streams in Local, SQS streams in the AWS profiles).</summary>
+    public const string ProviderName = "security-events";
+
+    /// <summary>The stream namespace the user grains subscribe to implicitly.</summary>
+    public const string Namespace = "security-events";
+
+    /// <summary>One stream per user: the key is the user grain's key, so the implicit subscription lands there.</summary>
+    public static StreamId ForUser(string tenantId, string userKey) => StreamId.Create(Namespace, GrainKeys.User(tenantId, userKey));
+}
+
+/// <summary>Grain keys. Every key starts with the tenant id, so no call can name another tenant's grain by accident.</summary>
+public static class GrainKeys
+{
+    /// <summary>"{tenant}/{userKey}". Tenant ids never contain '/', so the first '/' splits the key.</summary>
+    public static string User(string tenantId, string userKey) => string.Concat(tenantId, "/", userKey);
+
+    /// <summary>"{tenant}/{coachingId}".</summary>
+    public static string Coaching(string tenantId, string coachingId) => string.Concat(tenantId, "/", coachingId);
+
+    /// <summary>Splits "{tenant}/{rest}" into its two parts.</summary>
+    public static (string TenantId, string Id) Split(string key)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+        {
+            throw new ArgumentException($"Grain key '{key}' is not of the form '{{tenant}}/{{id}}'.", nameof(key));
+        }
+
+        return (key[..slash], key[(slash + 1)..]);
+    }
+}

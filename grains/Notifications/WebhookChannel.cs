@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using SecurityCoach.Coaching;
+
+namespace SecurityCoach.Notifications;
+
+/// <summary>
+/// POSTs the coaching as JSON, signed with HMAC-SHA256 of the exact body bytes under the channel's secret
+/// (<c>X-SecurityCoach-Signature: sha256=&lt;hex&gt;</c>), with <c>Idempotency-Key: &lt;coachingId&gt;</c> so a receiver
+/// can drop the repeat of a delivery whose answer was lost. 2xx is delivered; anything else, or no answer within
+/// the channel timeout, is a failure that the coaching retries.
+/// </summary>
+public sealed class WebhookChannel(IHttpClientFactory httpClients, IOptions<CoachingOptions> options) : ICoachingChannel
+{
+    public const string HttpClientName = "webhooks";
+    public const string SignatureHeader = "X-SecurityCoach-Signature";
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    /// <summary>Short enough to type, long enough that a guessed secret is not a risk.</summary>
+    public const int MinSecretLength = 16;
+
+    public string Type => "webhook";
+
+    public IEnumerable<FieldError> Validate(ChannelDefinition channel, string path)
+    {
+        if (!Uri.TryCreate(channel.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            yield return new FieldError($"{path}.url", "must be an absolute http or https URL");
+        }
+
+        if (string.IsNullOrEmpty(channel.Secret) || channel.Secret.Length < MinSecretLength)
+        {
+            yield return new FieldError($"{path}.secret", $"must be at least {MinSecretLength} characters (it keys the HMAC signature)");
+        }
+    }
+
+    public async Task<ChannelResult> SendAsync(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
+    {
+        var body = Serialize(message);
+        using var request = new HttpRequestMessage(HttpMethod.Post, channel.Url)
+        {
+            Content = new ByteArrayContent(body),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation(SignatureHeader, Sign(body, channel.Secret));
+        request.Headers.TryAddWithoutValidation(IdempotencyHeader, message.CoachingId);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.ChannelTimeout);
+        try
+        {
+            using var response = await httpClients.CreateClient(HttpClientName)
+                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            return response.IsSuccessStatusCode
+                ? ChannelResult.Ok()
+                : ChannelResult.Failed($"webhook answered {(int)response.StatusCode} {response.ReasonPhrase}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return ChannelResult.Failed($"webhook did not answer within {options.Value.ChannelTimeout.TotalSeconds:0.###} s");
+        }
+        catch (HttpRequestException e)
+        {
+            return ChannelResult.Failed($"webhook unreachable: {e.Message}");
+        }
+    }
+
+    /// <summary>"sha256=" and the lower-case hex HMAC-SHA256 of <paramref name="body"/> keyed with <paramref name="secret"/>.</summary>
+    public static string Sign(ReadOnlySpan<byte> body, string secret)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body, mac);
+        return "sha256=" + Convert.ToHexStringLower(mac);
+    }
+
+    internal static byte[] Serialize(CoachingMessage message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512 + message.EventJson.Length);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("coachingId"u8, message.CoachingId);
+            writer.WriteString("tenantId"u8, message.TenantId);
+            writer.WriteString("userKey"u8, message.UserKey);
+            writer.WriteString("campaignId"u8, message.CampaignId);
+            writer.WriteString("eventId"u8, message.EventId);
+            writer.WriteStartObject("tip"u8);
+            writer.WriteString("title"u8, message.Tip.Title);
+            writer.WriteString("body"u8, message.Tip.Body);
+            writer.WriteEndObject();
+            writer.WritePropertyName("event"u8);
+            writer.WriteRawValue(message.EventJson, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,225 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+using SecurityCoach.Campaigns;
+using SecurityCoach.Coaching;
+using SecurityCoach.Risk;
+
+namespace SecurityCoach.Users;
+
+/// <summary>A coaching this user started, newest last. Its status lives in the coaching grain.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CoachingRef([property: Id(0)] string CoachingId, [property: Id(1)] string CampaignId, [property: Id(2)] string EventId);
+
+/// <summary>A user's persisted state.</summary>
+[GenerateSerializer]
+public sealed class UserState
+{
+    /// <summary>The score as it stood at <see cref="RiskUpdatedAtMs"/>; it decays from there.</summary>
+    [Id(0)] public double RiskScore { get; set; }
+
+    [Id(1)] public long RiskUpdatedAtMs { get; set; }
+
+    [Id(2)] public long EventCount { get; set; }
+
+    [Id(3)] public long? LastEventAtMs { get; set; }
+
+    /// <summary>The ids of the last <see cref="UserGrain.DuplicateWindow"/> events, oldest first.</summary>
+    [Id(4)] public List<string> RecentEventIds { get; set; } = [];
+
+    /// <summary>Per campaign, when this user was last sent (or simulated) a coaching: the delivery-limit clock.</summary>
+    [Id(5)] public Dictionary<string, long> LastCoachedAtMs { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(6)] public List<CoachingRef> Coachings { get; set; } = [];
+}
+
+/// <summary>
+/// One user of one tenant (key "{tenant}/{userKey}"). Receives the user's event batches from the
+/// <c>security-events</c> stream, drops events it has already seen, matches the tenant's campaigns, moves the risk
+/// score and starts one coaching per matched campaign.
+/// Invariants:
+/// - An event id counts once: ids are remembered in a window of <see cref="DuplicateWindow"/> per user, persisted
+///   with the score they changed, so a redelivered batch (at-least-once streams, a client's retry) changes nothing.
+/// - A batch is acknowledged (OnNextAsync returns) only after its coachings are started and its state is written.
+///   Coachings start before the write: if the silo dies between the two, the replay re-scores the events (the
+///   score was never written) and re-starts the same coaching ids, which the coaching grains ignore.
+/// - One write per batch: a batch is all the events one request had for this user.
+/// </summary>
+[ImplicitStreamSubscription(SecurityEventStreams.Namespace)]
+public sealed partial class UserGrain(
+    [PersistentState("user")] IPersistentState<UserState> state,
+    CampaignSetCache campaigns,
+    TimeProvider time,
+    IOptions<RiskOptions> riskOptions,
+    ILogger<UserGrain> logger)
+    : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<SecurityEventBatch>
+{
+    /// <summary>How many recent event ids each user remembers for de-duplication.</summary>
+    public const int DuplicateWindow = 1024;
+
+    /// <summary>How many coachings the user's view lists (the newest).</summary>
+    public const int CoachingsListed = 100;
+
+    private string _tenantId = "";
+    private string _userKey = "";
+    private HashSet<string> _seen = [];
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_tenantId, _userKey) = GrainKeys.Split(this.GetPrimaryKeyString());
+        _seen = new HashSet<string>(state.State.RecentEventIds, StringComparer.Ordinal);
+        return Task.CompletedTask;
+    }
+
+    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
+        handleFactory.Create<SecurityEventBatch>().ResumeAsync(this);
+
+    public async Task OnNextAsync(SecurityEventBatch item, StreamSequenceToken? token = null)
+    {
+        var set = await campaigns.GetAsync(_tenantId);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        List<Task>? starts = null;
+        var changed = false;
+
+        foreach (var evt in item.Events)
+        {
+            if (!string.Equals(evt.TenantId, _tenantId, StringComparison.Ordinal) || !string.Equals(evt.UserKey, _userKey, StringComparison.Ordinal))
+            {
+                // The stream id is derived from these two, so this means a bug upstream; never let it cross tenants.
+                LogForeignEvent(_tenantId, _userKey, evt.TenantId, evt.UserKey, evt.EventId);
+                continue;
+            }
+
+            if (!Remember(evt.EventId))
+            {
+                continue;
+            }
+
+            changed = true;
+            var s = state.State;
+            s.EventCount++;
+            s.LastEventAtMs = Math.Max(s.LastEventAtMs ?? long.MinValue, evt.TimeMs);
+            if (set.Campaigns.Length == 0)
+            {
+                continue;
+            }
+
+            using var document = JsonDocument.Parse(evt.Json);
+            foreach (var compiled in set.Campaigns)
+            {
+                if (!compiled.Pattern.Matches(document.RootElement))
+                {
+                    continue;
+                }
+
+                AddRisk(compiled.Campaign.Definition.RiskWeight, now);
+                (starts ??= []).Add(StartCoaching(compiled.Campaign, evt, now));
+            }
+        }
+
+        if (!changed)
+        {
+            return;
+        }
+
+        if (starts is not null)
+        {
+            await Task.WhenAll(starts);
+        }
+
+        await state.WriteStateAsync();
+    }
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex)
+    {
+        LogStreamError(ex, this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public async Task<UserView?> GetView()
+    {
+        var s = state.State;
+        if (s.EventCount == 0)
+        {
+            return null;
+        }
+
+        var coachings = await Task.WhenAll(s.Coachings.Select(async c =>
+        {
+            var view = await GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, c.CoachingId)).GetView();
+            return view?.Summary ?? new CoachingSummary(c.CoachingId, c.CampaignId, c.EventId, CoachingStatus.Pending, 0, null);
+        }));
+
+        var score = RiskScore.DecayTo(s.RiskScore, s.RiskUpdatedAtMs, time.GetUtcNow().ToUnixTimeMilliseconds(), riskOptions.Value.HalfLife);
+        var lastEventAt = s.LastEventAtMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
+        return new UserView(_userKey, Math.Round(score, 2), s.EventCount, lastEventAt, coachings);
+    }
+
+    /// <summary>Adds the id to the window; false when it was already there.</summary>
+    private bool Remember(string eventId)
+    {
+        if (!_seen.Add(eventId))
+        {
+            return false;
+        }
+
+        var ids = state.State.RecentEventIds;
+        ids.Add(eventId);
+        if (ids.Count > DuplicateWindow)
+        {
+            _seen.Remove(ids[0]);
+            ids.RemoveAt(0);
+        }
+
+        return true;
+    }
+
+    private void AddRisk(double weight, long nowMs)
+    {
+        var s = state.State;
+        s.RiskScore = RiskScore.DecayTo(s.RiskScore, s.RiskUpdatedAtMs, nowMs, riskOptions.Value.HalfLife) + weight;
+        s.RiskUpdatedAtMs = Math.Max(s.RiskUpdatedAtMs, nowMs);
+    }
+
+    private Task<CoachingSummary> StartCoaching(StoredCampaign campaign, SecurityEvent evt, long nowMs)
+    {
+        var s = state.State;
+        var definition = campaign.Definition;
+        CoachingStatus initial;
+        if (definition.TestMode)
+        {
+            initial = CoachingStatus.Simulated;
+        }
+        else if (definition.DeliveryLimit is { } limit
+            && s.LastCoachedAtMs.TryGetValue(campaign.CampaignId, out var last)
+            && nowMs - last < (long)limit.TotalMilliseconds)
+        {
+            initial = CoachingStatus.Suppressed;
+        }
+        else
+        {
+            initial = CoachingStatus.Pending;
+            s.LastCoachedAtMs[campaign.CampaignId] = nowMs;
+        }
+
+        var coachingId = CoachingIds.For(_userKey, evt.EventId, campaign.CampaignId);
+        s.Coachings.Add(new CoachingRef(coachingId, campaign.CampaignId, evt.EventId));
+        if (s.Coachings.Count > CoachingsListed)
+        {
+            s.Coachings.RemoveAt(0);
+        }
+
+        var request = new CoachingRequest(_tenantId, _userKey, campaign.CampaignId, campaign.Version, definition.Tip, definition.Channels, evt, initial);
+        return GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, coachingId)).Start(request);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "User grain {TenantId}/{UserKey} received event {EventId} of {OtherTenant}/{OtherUser}; dropped")]
+    private partial void LogForeignEvent(string tenantId, string userKey, string otherTenant, string otherUser, string eventId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream error for user {UserGrain}")]
+    private partial void LogStreamError(Exception exception, string userGrain);
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.TestingHost;
+
+namespace SecurityCoach.Tests.Infrastructure;
+
+/// <summary>
+/// A real two-silo Orleans cluster (TestingHost) with the Local profile's providers: memory storage, memory
+/// streams with implicit-only pub/sub, in-memory reminders. Retries are configured short (delay 100 ms, ×2) so
+/// retry tests take a fraction of a second; the schedule they assert comes from the same options.
+/// Shared by the tests of one collection; every test uses its own tenant, so tests never see each other's data.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan RetryInitialDelay = TimeSpan.FromMilliseconds(100);
+    public const int MaxAttempts = 4;
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public WebhookReceiver Webhooks { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public async Task InitializeAsync()
+    {
+        Webhooks = await WebhookReceiver.StartAsync();
+        var builder = new TestClusterBuilder(2);
+        builder.Properties["SecurityCoach:Coaching:RetryInitialDelay"] = RetryInitialDelay.ToString();
+        builder.Properties["SecurityCoach:Coaching:RetryBackoffRate"] = "2";
+        builder.Properties["SecurityCoach:Coaching:MaxAttempts"] = MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        builder.Properties["SecurityCoach:Coaching:ChannelTimeout"] = "00:00:05";
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        await Webhooks.DisposeAsync();
+    }
+
+    /// <summary>Publishes one batch to a user's stream from the client, as the ingest API does.</summary>
+    public Task Publish(params SecurityEvent[] events)
+    {
+        var first = events[0];
+        var stream = Cluster.Client.GetStreamProvider(SecurityEventStreams.ProviderName)
+            .GetStream<SecurityEventBatch>(SecurityEventStreams.ForUser(first.TenantId, first.UserKey));
+        return stream.OnNextAsync(new SecurityEventBatch(events));
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.AddMemoryGrainStorageAsDefault();
+            siloBuilder.AddMemoryStreams(SecurityEventStreams.ProviderName, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly));
+            siloBuilder.UseInMemoryReminderService();
+            siloBuilder.Services.AddSecurityCoachGrains(siloBuilder.Configuration);
+        }
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
+            clientBuilder.AddMemoryStreams(SecurityEventStreams.ProviderName, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly));
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}

@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SecurityCoach.Notifications;
+
+namespace SecurityCoach.Tests.Infrastructure;
+
+/// <summary>One request that reached the receiver.</summary>
+public sealed record ReceivedWebhook(
+    string Path,
+    DateTimeOffset At,
+    bool SignatureValid,
+    string? IdempotencyKey,
+    int AnsweredStatus,
+    JsonElement Body);
+
+/// <summary>
+/// A real HTTP server on a free loopback port that plays a customer's webhook: it checks each request's HMAC
+/// signature against the secret of its path, answers with the status the test scripted (default 200), and records
+/// everything. Each test uses its own path, so tests sharing one receiver never see each other's deliveries.
+/// </summary>
+public sealed class WebhookReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<int>> _scripts = new();
+    private readonly ConcurrentDictionary<string, string> _secrets = new();
+    private readonly ConcurrentQueue<ReceivedWebhook> _received = new();
+    private readonly SemaphoreSlim _arrived = new(0);
+
+    private WebhookReceiver(WebApplication app) => _app = app;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public static async Task<WebhookReceiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var receiver = new WebhookReceiver(app);
+        app.MapPost("/hooks/{name}", (Delegate)receiver.Handle);
+        await app.StartAsync();
+        receiver.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return receiver;
+    }
+
+    /// <summary>A fresh hook URL whose requests are checked against <paramref name="secret"/>.</summary>
+    public string NewHook(string secret)
+    {
+        var path = "/hooks/" + Guid.NewGuid().ToString("N");
+        _secrets[path] = secret;
+        return BaseUrl + path;
+    }
+
+    /// <summary>The next requests to <paramref name="url"/> are answered with these statuses, in order; then 200.</summary>
+    public void Script(string url, params int[] statuses) =>
+        _scripts[new Uri(url).AbsolutePath] = new ConcurrentQueue<int>(statuses);
+
+    public IReadOnlyList<ReceivedWebhook> ReceivedAt(string url)
+    {
+        var path = new Uri(url).AbsolutePath;
+        return [.. _received.Where(r => r.Path == path)];
+    }
+
+    /// <summary>Waits until <paramref name="count"/> requests reached <paramref name="url"/>; fails naming what arrived.</summary>
+    public async Task<IReadOnlyList<ReceivedWebhook>> WaitForAsync(string url, int count, TimeSpan timeout, string phase)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var received = ReceivedAt(url);
+            if (received.Count >= count)
+            {
+                return received;
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"{phase}: expected {count} webhook requests at {url} within {timeout}, got {received.Count}.");
+            }
+
+            await _arrived.WaitAsync(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    private async Task<IResult> Handle(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        var body = buffer.ToArray();
+        var path = context.Request.Path.Value!;
+        var signature = context.Request.Headers[WebhookChannel.SignatureHeader].ToString();
+        var valid = _secrets.TryGetValue(path, out var secret) && signature == WebhookChannel.Sign(body, secret);
+        var status = _scripts.TryGetValue(path, out var script) && script.TryDequeue(out var scripted) ? scripted : 200;
+        using var document = JsonDocument.Parse(body);
+        _received.Enqueue(new ReceivedWebhook(path, DateTimeOffset.UtcNow, valid, context.Request.Headers[WebhookChannel.IdempotencyHeader].ToString(), status, document.RootElement.Clone()));
+        _arrived.Release();
+        return Results.StatusCode(status);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _arrived.Dispose();
+    }
+}

@@ -1,0 +1,236 @@
+using SecurityCoach.Tests.Infrastructure;
+
+namespace SecurityCoach.Tests.Pipeline;
+
+/// <summary>
+/// Event → score → coaching → webhook, in a real two-silo cluster. Events enter at the stream, as the ingest API
+/// publishes them; the webhook is a real HTTP server that checks every signature.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class CoachingPipelineTests(ClusterFixture fixture)
+{
+    private const string Secret = "s3cret-s3cret-s3cret";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+
+    private async Task<(string TenantId, string HookUrl)> TenantWithCampaign(
+        string pattern = """{"class_uid":[2004]}""",
+        double weight = 10,
+        TimeSpan? deliveryLimit = null,
+        bool testMode = false,
+        string campaignId = "malware",
+        string tipBody = "You ran {{finding_info.title}} on {{device.hostname}}.")
+    {
+        var tenantId = TestEvents.NewTenantId();
+        var tenant = fixture.Grains.GetGrain<ITenantGrain>(tenantId);
+        Assert.Equal(TenantCreation.Created, await tenant.Create("Test", [1, 2, 3]));
+        var hook = fixture.Webhooks.NewHook(Secret);
+        await PutCampaign(tenantId, campaignId, pattern, weight, [new ChannelDefinition("webhook", hook, Secret)], deliveryLimit, testMode, tipBody);
+        return (tenantId, hook);
+    }
+
+    private async Task PutCampaign(string tenantId, string campaignId, string pattern, double weight, ChannelDefinition[] channels,
+        TimeSpan? deliveryLimit = null, bool testMode = false, string tipBody = "Be careful.")
+    {
+        var definition = new CampaignDefinition("Malware", pattern, weight, new CoachingTip("Malware stopped", tipBody), channels, deliveryLimit, testMode);
+        var result = await fixture.Grains.GetGrain<ITenantGrain>(tenantId).PutCampaign(campaignId, definition);
+        Assert.True(result.Errors.Length == 0, string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Problem}")));
+    }
+
+    private IUserGrain User(string tenantId, string userKey) => fixture.Grains.GetGrain<IUserGrain>(GrainKeys.User(tenantId, userKey));
+
+    private Task<UserView?> UserWhen(string tenantId, string userKey, Func<UserView, bool> done, string phase) =>
+        Eventually.Until(() => User(tenantId, userKey).GetView(), v => v is not null && done(v), phase, Timeout);
+
+    private Task<CoachingView?> CoachingWhen(string tenantId, string coachingId, Func<CoachingView, bool> done, string phase) =>
+        Eventually.Until(() => fixture.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, coachingId)).GetView(), v => v is not null && done(v), phase, Timeout);
+
+    [Fact]
+    public async Task Matched_event_raises_risk_and_delivers_a_signed_tip_to_the_webhook()
+    {
+        var (tenantId, hook) = await TenantWithCampaign();
+
+        await fixture.Publish(TestEvents.Detection(tenantId, "jdoe@example.com", "evt-1"));
+
+        var received = Assert.Single(await fixture.Webhooks.WaitForAsync(hook, 1, Timeout, "first delivery"));
+        Assert.True(received.SignatureValid, "the X-SecurityCoach-Signature header must be the HMAC-SHA256 of the body under the channel secret");
+        var body = received.Body;
+        Assert.Equal(tenantId, body.GetProperty("tenantId").GetString());
+        Assert.Equal("jdoe@example.com", body.GetProperty("userKey").GetString());
+        Assert.Equal("malware", body.GetProperty("campaignId").GetString());
+        Assert.Equal("evt-1", body.GetProperty("eventId").GetString());
+        Assert.Equal("Malware stopped", body.GetProperty("tip").GetProperty("title").GetString());
+        Assert.Equal("You ran Known Malware on LAPTOP-17.", body.GetProperty("tip").GetProperty("body").GetString());
+        Assert.Equal("evt-1", body.GetProperty("event").GetProperty("metadata").GetProperty("uid").GetString());
+        Assert.Equal(body.GetProperty("coachingId").GetString(), received.IdempotencyKey);
+
+        var view = await UserWhen(tenantId, "jdoe@example.com", v => v.Coachings is [{ Status: CoachingStatus.Delivered }], "coaching recorded as delivered");
+        Assert.Equal(10, view!.RiskScore, precision: 3);
+        Assert.Equal(1, view.EventCount);
+        var coaching = Assert.Single(view.Coachings);
+        Assert.Equal(1, coaching.Attempts);
+        Assert.NotNull(coaching.DeliveredAt);
+        Assert.Equal(received.IdempotencyKey, coaching.CoachingId);
+    }
+
+    [Fact]
+    public async Task Same_event_twice_is_scored_and_coached_once()
+    {
+        var (tenantId, hook) = await TenantWithCampaign(pattern: """{"finding_info":{"title":["Known Malware"]}}""");
+        var evt = TestEvents.Detection(tenantId, "dup@example.com", "evt-dup");
+
+        await fixture.Publish(evt, evt);
+        await fixture.Webhooks.WaitForAsync(hook, 1, Timeout, "first delivery");
+        // The replay comes in a later batch with one new event that matches nothing, so we know when it was processed.
+        await fixture.Publish(evt, TestEvents.Detection(tenantId, "dup@example.com", "evt-marker", title: "Benign"));
+
+        var view = await UserWhen(tenantId, "dup@example.com", v => v.EventCount == 2, "replay batch processed");
+        Assert.Equal(10, view!.RiskScore, precision: 3);
+        var coaching = Assert.Single(view.Coachings);
+        await CoachingWhen(tenantId, coaching.CoachingId, c => c.Summary.Status == CoachingStatus.Delivered, "delivered");
+        Assert.Single(fixture.Webhooks.ReceivedAt(hook));
+    }
+
+    [Fact]
+    public async Task Starting_a_coaching_again_changes_nothing_and_sends_nothing_again()
+    {
+        var (tenantId, hook) = await TenantWithCampaign();
+        await fixture.Publish(TestEvents.Detection(tenantId, "again@example.com", "evt-a"));
+        var view = await UserWhen(tenantId, "again@example.com", v => v.Coachings is [{ Status: CoachingStatus.Delivered }], "delivered");
+        var coachingId = view!.Coachings[0].CoachingId;
+        var grain = fixture.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, coachingId));
+
+        var replayed = TestEvents.Detection(tenantId, "again@example.com", "evt-a");
+        var summary = await grain.Start(new CoachingRequest(tenantId, "again@example.com", "malware", 1, new CoachingTip("x", "y"),
+            [new ChannelDefinition("webhook", hook, Secret)], replayed, CoachingStatus.Pending));
+
+        Assert.Equal(CoachingStatus.Delivered, summary.Status);
+        Assert.Equal(1, summary.Attempts);
+        Assert.Single(fixture.Webhooks.ReceivedAt(hook));
+    }
+
+    [Fact]
+    public async Task Webhook_failing_twice_is_retried_with_exponential_backoff_then_delivered()
+    {
+        var (tenantId, hook) = await TenantWithCampaign();
+        fixture.Webhooks.Script(hook, 500, 503);
+
+        await fixture.Publish(TestEvents.Detection(tenantId, "retry@example.com", "evt-r"));
+
+        var requests = await fixture.Webhooks.WaitForAsync(hook, 3, Timeout, "two failures and a success");
+        Assert.Equal([500, 503, 200], requests.Select(r => r.AnsweredStatus));
+        Assert.All(requests, r => Assert.True(r.SignatureValid));
+        Assert.Single(requests.Select(r => r.IdempotencyKey).Distinct());
+
+        var view = await UserWhen(tenantId, "retry@example.com", v => v.Coachings is [{ Status: CoachingStatus.Delivered }], "delivered after retries");
+        var coaching = await fixture.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, view!.Coachings[0].CoachingId)).GetView();
+        Assert.Equal(3, coaching!.Summary.Attempts);
+        Assert.Equal(
+            [ClusterFixture.RetryInitialDelay, ClusterFixture.RetryInitialDelay * 2, null],
+            coaching.History.Select(a => a.NextRetryIn));
+        Assert.Equal([false, false, true], coaching.History.Select(a => a.Succeeded));
+        Assert.Contains("500", coaching.History[0].Error, StringComparison.Ordinal);
+        // The retries were not early: each came after the delay the history announced.
+        Assert.True(requests[1].At - requests[0].At >= ClusterFixture.RetryInitialDelay * 0.9);
+        Assert.True(requests[2].At - requests[1].At >= ClusterFixture.RetryInitialDelay * 2 * 0.9);
+    }
+
+    [Fact]
+    public async Task Webhook_that_always_fails_ends_Failed_after_the_last_attempt()
+    {
+        var (tenantId, hook) = await TenantWithCampaign();
+        fixture.Webhooks.Script(hook, Enumerable.Repeat(500, 20).ToArray());
+
+        await fixture.Publish(TestEvents.Detection(tenantId, "fail@example.com", "evt-f"));
+
+        var view = await UserWhen(tenantId, "fail@example.com", v => v.Coachings is [{ Status: CoachingStatus.Failed }], "failed");
+        Assert.Equal(ClusterFixture.MaxAttempts, view!.Coachings[0].Attempts);
+        Assert.Null(view.Coachings[0].DeliveredAt);
+        Assert.Equal(ClusterFixture.MaxAttempts, fixture.Webhooks.ReceivedAt(hook).Count);
+    }
+
+    [Fact]
+    public async Task Delivery_limit_suppresses_a_second_coaching_inside_the_window()
+    {
+        var (tenantId, hook) = await TenantWithCampaign(deliveryLimit: TimeSpan.FromHours(1));
+
+        await fixture.Publish(TestEvents.Detection(tenantId, "limit@example.com", "evt-l1"));
+        await fixture.Publish(TestEvents.Detection(tenantId, "limit@example.com", "evt-l2"));
+
+        var view = await UserWhen(tenantId, "limit@example.com",
+            v => v.Coachings is [{ Status: CoachingStatus.Delivered }, { Status: CoachingStatus.Suppressed }], "one delivered, one suppressed");
+        Assert.Equal(20, view!.RiskScore, precision: 3);
+        Assert.Equal(0, view.Coachings[1].Attempts);
+        Assert.Single(fixture.Webhooks.ReceivedAt(hook));
+    }
+
+    [Fact]
+    public async Task Test_mode_records_Simulated_and_sends_nothing()
+    {
+        var (tenantId, hook) = await TenantWithCampaign(testMode: true);
+
+        await fixture.Publish(TestEvents.Detection(tenantId, "sim@example.com", "evt-s"));
+
+        var view = await UserWhen(tenantId, "sim@example.com", v => v.Coachings.Length == 1, "coaching recorded");
+        Assert.Equal(CoachingStatus.Simulated, view!.Coachings[0].Status);
+        Assert.Equal(10, view.RiskScore, precision: 3);
+        Assert.Empty(fixture.Webhooks.ReceivedAt(hook));
+    }
+
+    [Fact]
+    public async Task Unmatched_event_is_counted_but_adds_no_risk_and_no_coaching()
+    {
+        var (tenantId, hook) = await TenantWithCampaign(pattern: """{"disposition":["Blocked"]}""");
+
+        await fixture.Publish(TestEvents.Detection(tenantId, "calm@example.com", "evt-u", disposition: "Allowed"));
+
+        var view = await UserWhen(tenantId, "calm@example.com", v => v.EventCount == 1, "event counted");
+        Assert.Equal(0, view!.RiskScore);
+        Assert.Empty(view.Coachings);
+        Assert.Empty(fixture.Webhooks.ReceivedAt(hook));
+    }
+
+    [Fact]
+    public async Task A_campaign_change_applies_to_the_next_event()
+    {
+        var (tenantId, hook) = await TenantWithCampaign(pattern: """{"disposition":["Blocked"]}""");
+        await fixture.Publish(TestEvents.Detection(tenantId, "change@example.com", "evt-c1"));
+        await UserWhen(tenantId, "change@example.com", v => v.EventCount == 1, "first event counted");
+
+        await PutCampaign(tenantId, "malware", """{"disposition":["Allowed"]}""", 5, [new ChannelDefinition("webhook", hook, Secret)]);
+        await fixture.Publish(TestEvents.Detection(tenantId, "change@example.com", "evt-c2"));
+
+        var view = await UserWhen(tenantId, "change@example.com", v => v.Coachings is [{ Status: CoachingStatus.Delivered }], "second event coached");
+        Assert.Equal("evt-c2", view!.Coachings[0].EventId);
+        Assert.Equal(5, view.RiskScore, precision: 3);
+    }
+
+    [Fact]
+    public async Task A_retry_sends_only_to_the_channels_that_failed()
+    {
+        var tenantId = TestEvents.NewTenantId();
+        await fixture.Grains.GetGrain<ITenantGrain>(tenantId).Create("Test", [1]);
+        var good = fixture.Webhooks.NewHook(Secret);
+        var flaky = fixture.Webhooks.NewHook(Secret);
+        fixture.Webhooks.Script(flaky, 500);
+        await PutCampaign(tenantId, "two", """{"class_uid":[2004]}""", 1,
+            [new ChannelDefinition("webhook", good, Secret), new ChannelDefinition("webhook", flaky, Secret)]);
+
+        await fixture.Publish(TestEvents.Detection(tenantId, "multi@example.com", "evt-m"));
+
+        await UserWhen(tenantId, "multi@example.com", v => v.Coachings is [{ Status: CoachingStatus.Delivered, Attempts: 2 }], "delivered on the second attempt");
+        Assert.Single(fixture.Webhooks.ReceivedAt(good));
+        Assert.Equal(2, fixture.Webhooks.ReceivedAt(flaky).Count);
+    }
+
+    [Fact]
+    public async Task Events_of_one_user_never_reach_another_tenants_user()
+    {
+        var (tenantA, hookA) = await TenantWithCampaign();
+        var (tenantB, _) = await TenantWithCampaign();
+
+        await fixture.Publish(TestEvents.Detection(tenantA, "same@example.com", "evt-iso"));
+        await fixture.Webhooks.WaitForAsync(hookA, 1, Timeout, "tenant A delivery");
+
+        Assert.Null(await User(tenantB, "same@example.com").GetView());
+    }
+}

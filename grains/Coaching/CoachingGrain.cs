@@ -33,10 +33,9 @@ public sealed class CoachingState
 /// Invariants:
 /// - Start is idempotent: the first request is kept, later ones (replays) return the current summary.
 /// - State is written before the next attempt is scheduled, so a new activation resumes where the last one was.
-/// - Attempts run on a grain timer (sub-second to minutes). While a retry is pending, a reminder (at least one
+/// - Attempts run on a grain timer (sub-second to minutes). While delivery is pending, a reminder (at least one
 ///   minute, as Orleans requires) is registered as a safety net: if the activation is lost, the reminder wakes the
-///   grain, which re-arms the timer from the persisted schedule. The happy path (delivered at the first attempt)
-///   never touches the reminder table.
+///   grain, which re-arms the timer from the persisted schedule.
 /// - A channel that accepted the tip is never sent it again by this grain; a delivery whose answer was lost is
 ///   repeated with the same Idempotency-Key (the coaching id), which the receiver uses to drop the repeat.
 /// </summary>
@@ -83,6 +82,9 @@ public sealed partial class CoachingGrain(
 
         if (request.InitialStatus == CoachingStatus.Pending)
         {
+            // The reminder is the durable wake-up: if this activation is lost before delivery ends, it brings the
+            // grain back to resume from the persisted schedule.
+            await this.RegisterOrUpdateReminder(RetryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             // Delivery runs on the timer, not in this call, so the user grain's event batch is not held up by a
             // slow webhook.
             ArmTimer(now);
@@ -175,6 +177,7 @@ public sealed partial class CoachingGrain(
             s.Status = CoachingStatus.Delivered;
             s.DeliveredAt = now;
             s.NextAttemptAt = null;
+            LogDelivered(request.TenantId, _coachingId, request.CampaignId, request.UserKey, s.Attempts);
         }
         else if (s.Attempts >= options.Value.MaxAttempts)
         {
@@ -195,22 +198,14 @@ public sealed partial class CoachingGrain(
 
         if (s.Status == CoachingStatus.Pending)
         {
-            if (s.Attempts == 1)
-            {
-                await this.RegisterOrUpdateReminder(RetryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), CancellationToken.None);
-            }
-
             ArmTimer(s.NextAttemptAt!.Value);
         }
         else
         {
-            // Done: the timer no longer keeps the activation alive.
+            // Done: the timer no longer keeps the activation alive, and nothing needs waking up.
             _timer?.Dispose();
             _timer = null;
-            if (s.Attempts > 1)
-            {
-                await UnregisterRetryReminder();
-            }
+            await UnregisterRetryReminder();
         }
     }
 
@@ -247,8 +242,11 @@ public sealed partial class CoachingGrain(
         return new CoachingSummary(_coachingId, request.CampaignId, request.Event.EventId, s.Status, s.Attempts, s.DeliveredAt);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Coaching {TenantId}/{CoachingId} started for campaign {CampaignId}, event {EventId}: {Status}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Coaching {TenantId}/{CoachingId} started for campaign {CampaignId}, event {EventId}: {Status}")]
     private partial void LogStarted(string tenantId, string coachingId, string campaignId, string eventId, CoachingStatus status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Coaching {TenantId}/{CoachingId} for campaign {CampaignId} delivered to {UserKey} at attempt {Attempt}")]
+    private partial void LogDelivered(string tenantId, string coachingId, string campaignId, string userKey, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Coaching {TenantId}/{CoachingId} attempt {Attempt} failed, retrying in {RetryIn}: {Error}")]
     private partial void LogRetrying(string tenantId, string coachingId, int attempt, TimeSpan retryIn, string error);

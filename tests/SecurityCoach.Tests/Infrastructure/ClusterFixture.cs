@@ -5,13 +5,13 @@ namespace SecurityCoach.Tests.Infrastructure;
 
 /// <summary>
 /// A real two-silo Orleans cluster (TestingHost) with the Local profile's providers: memory storage, memory
-/// streams with implicit-only pub/sub, in-memory reminders. Retries are configured short (delay 100 ms, ×2) so
-/// retry tests take a fraction of a second; the schedule they assert comes from the same options.
+/// streams with implicit-only pub/sub, in-memory reminders. Retries are configured short (delay 500 ms, ×2: long
+/// enough for a test to act between two attempts) so retry tests take seconds, not minutes; the schedule they assert comes from the same options.
 /// Shared by the tests of one collection; every test uses its own tenant, so tests never see each other's data.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    public static readonly TimeSpan RetryInitialDelay = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan RetryInitialDelay = TimeSpan.FromMilliseconds(500);
     public const int MaxAttempts = 4;
 
     public TestCluster Cluster { get; private set; } = null!;

@@ -135,6 +135,27 @@ public sealed class CoachingPipelineTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_coaching_whose_activation_is_lost_resumes_its_retry_schedule()
+    {
+        var (tenantId, hook) = await TenantWithCampaign();
+        fixture.Webhooks.Script(hook, 500);
+        await fixture.Publish(TestEvents.Detection(tenantId, "resume@example.com", "evt-resume"));
+        await fixture.Webhooks.WaitForAsync(hook, 1, Timeout, "first (failing) attempt");
+        var view = await UserWhen(tenantId, "resume@example.com", v => v.Coachings is [{ Attempts: 1 }], "first attempt recorded");
+        var grain = fixture.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, view!.Coachings[0].CoachingId));
+
+        // Deactivation kills the activation's timer; the new activation must pick the schedule up from storage.
+        await fixture.Cluster.DeactivateAsync(grain);
+        var deactivatedAt = DateTimeOffset.UtcNow;
+
+        var resumed = await CoachingWhen(tenantId, view.Coachings[0].CoachingId, c => c.Summary.Status == CoachingStatus.Delivered, "delivered after reactivation");
+        Assert.Equal(2, resumed!.Summary.Attempts);
+        var requests = fixture.Webhooks.ReceivedAt(hook);
+        Assert.Equal(2, requests.Count);
+        Assert.True(requests[1].At > deactivatedAt, "the retry must come from the new activation, after the old one was deactivated");
+    }
+
+    [Fact]
     public async Task Webhook_that_always_fails_ends_Failed_after_the_last_attempt()
     {
         var (tenantId, hook) = await TenantWithCampaign();

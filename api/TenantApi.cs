@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Xml;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -15,7 +16,7 @@ public sealed record CreateTenantResponse(string TenantId, string ApiKey);
 
 public sealed record TipBody(string? Title, string? Body);
 
-public sealed record ChannelBody(string? Type, string? Url, string? Secret);
+public sealed record ChannelBody(string? Type, string? Url, string? Secret, string? From, string? To);
 
 public sealed record CampaignRequest(
     string? Name,
@@ -27,7 +28,11 @@ public sealed record CampaignRequest(
     bool? TestMode);
 
 /// <summary>A channel as the API shows it: never with its secret.</summary>
-public sealed record ChannelResponse(string Type, string Url);
+public sealed record ChannelResponse(
+    string Type,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Url,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? From,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? To);
 
 public sealed record CampaignResponse(
     string CampaignId,
@@ -51,7 +56,7 @@ public sealed record CampaignResponse(
             pattern.RootElement.Clone(),
             d.RiskWeight,
             d.Tip,
-            [.. d.Channels.Select(c => new ChannelResponse(c.Type, c.Url))],
+            [.. d.Channels.Select(c => new ChannelResponse(c.Type, c.Url.Length == 0 ? null : c.Url, c.From, c.To))],
             d.DeliveryLimit is { } limit ? XmlConvert.ToString(limit) : null,
             d.TestMode,
             stored.Version,
@@ -263,7 +268,7 @@ public static class TenantApi
             return (null, errors);
         }
 
-        var channels = request.Channels!.Select(c => new ChannelDefinition(c?.Type ?? "", c?.Url ?? "", c?.Secret ?? "")).ToArray();
+        var channels = request.Channels!.Select(c => new ChannelDefinition(c?.Type ?? "", c?.Url ?? "", c?.Secret ?? "", c?.From, c?.To)).ToArray();
         return (new CampaignDefinition(
             request.Name?.Trim() ?? "",
             request.Pattern!.Value.GetRawText(),

@@ -4,12 +4,18 @@ namespace SecurityCoach;
 [GenerateSerializer, Immutable]
 public sealed record CoachingTip([property: Id(0)] string Title, [property: Id(1)] string Body);
 
-/// <summary>A delivery channel of a campaign. Only <c>webhook</c> exists so far.</summary>
+/// <summary>
+/// A delivery channel of a campaign: <c>webhook</c> (Url, Secret), <c>slack</c> and <c>teams</c> (Url of the incoming
+/// webhook), <c>email</c> (optional From, the tenant's sender, and To, an address template such as
+/// <c>{{actor.user.email_addr}}</c>; by default the user's e-mail).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ChannelDefinition(
     [property: Id(0)] string Type,
     [property: Id(1)] string Url,
-    [property: Id(2)] string Secret);
+    [property: Id(2)] string Secret,
+    [property: Id(3)] string? From = null,
+    [property: Id(4)] string? To = null);
 
 /// <summary>A campaign as the customer defines it. <see cref="Pattern"/> is an EventBridge event pattern (JSON text).</summary>
 [GenerateSerializer, Immutable]

@@ -22,11 +22,17 @@ public static class GrainServiceCollectionExtensions
             .Validate(o => o.RetryInitialDelay > TimeSpan.Zero && o.ChannelTimeout > TimeSpan.Zero,
                 $"{CoachingOptions.Section}:RetryInitialDelay and ChannelTimeout must be positive")
             .ValidateOnStart();
+        services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section));
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient(WebhookChannel.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        // The channel timeout is applied per request (HttpDelivery), so the client itself never times out first.
+        services.AddHttpClient(HttpDelivery.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        services.AddSingleton<HttpDelivery>();
         services.AddSingleton<ICoachingChannel, WebhookChannel>();
+        services.AddSingleton<ICoachingChannel, SlackChannel>();
+        services.AddSingleton<ICoachingChannel, TeamsChannel>();
+        services.AddSingleton<ICoachingChannel, EmailChannel>();
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton<CampaignValidator>();
         services.AddSingleton<CampaignSetCache>();

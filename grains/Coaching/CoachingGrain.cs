@@ -151,6 +151,7 @@ public sealed partial class CoachingGrain(
         var tip = TipRenderer.Render(request.Tip, request.Event.Json);
         var message = new CoachingMessage(_coachingId, request.TenantId, request.UserKey, request.CampaignId, request.Event.EventId, tip, request.Event.Json);
         string? error = null;
+        TimeSpan? askedToWait = null;
         for (var i = 0; i < request.Channels.Length; i++)
         {
             if (s.DeliveredChannels.Contains(i))
@@ -162,10 +163,14 @@ public sealed partial class CoachingGrain(
             if (result.Delivered)
             {
                 s.DeliveredChannels.Add(i);
+                continue;
             }
-            else
+
+            var failure = $"channels[{i}]: {result.ErrorName}: {result.Error}";
+            error = error is null ? failure : $"{error}; {failure}";
+            if (result.RetryAfter > askedToWait.GetValueOrDefault())
             {
-                error = error is null ? $"channels[{i}]: {result.Error}" : $"{error}; channels[{i}]: {result.Error}";
+                askedToWait = result.RetryAfter;
             }
         }
 
@@ -187,7 +192,13 @@ public sealed partial class CoachingGrain(
         }
         else
         {
+            // A receiver that asked for a pause (429 Retry-After) gets at least that pause.
             retryIn = options.Value.RetryDelay(s.Attempts);
+            if (askedToWait > retryIn)
+            {
+                retryIn = askedToWait;
+            }
+
             s.NextAttemptAt = now + retryIn;
             LogRetrying(request.TenantId, _coachingId, s.Attempts, retryIn.Value, error);
         }
@@ -213,7 +224,7 @@ public sealed partial class CoachingGrain(
     {
         if (!channels.TryGet(channel.Type, out var sender))
         {
-            return ChannelResult.Failed($"unknown channel type '{channel.Type}'");
+            return ChannelResult.Failed(ChannelErrors.Rejected, $"unknown channel type '{channel.Type}'");
         }
 
         try
@@ -223,7 +234,7 @@ public sealed partial class CoachingGrain(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A channel bug must count as a failed attempt, not kill the schedule.
-            return ChannelResult.Failed($"{e.GetType().Name}: {e.Message}");
+            return ChannelResult.Failed(ChannelErrors.Transient, $"{e.GetType().Name}: {e.Message}");
         }
     }
 

@@ -10,15 +10,34 @@ public sealed record CoachingMessage(
     CoachingTip Tip,
     byte[] EventJson);
 
-/// <summary>The outcome of one send: delivered, or failed with a reason (every failure is retried).</summary>
-public readonly record struct ChannelResult(bool Delivered, string? Error)
+/// <summary>
+/// The error names a channel failure carries, so that a workflow can Retry or Catch on them (ASL
+/// <c>ErrorEquals</c>): the same names for every channel.
+/// </summary>
+public static class ChannelErrors
 {
-    public static ChannelResult Ok() => new(true, null);
+    /// <summary>Worth retrying: a 5xx, 408, a refused or dropped connection, an SMTP 4xx.</summary>
+    public const string Transient = "Channel.Transient";
 
-    public static ChannelResult Failed(string error) => new(false, error);
+    /// <summary>The receiver refused this message (4xx other than 408/429, an SMTP 5xx, no address): retrying the same message will not help.</summary>
+    public const string Rejected = "Channel.Rejected";
+
+    /// <summary>The receiver asked us to slow down (429); <see cref="ChannelResult.RetryAfter"/> says for how long when it said so.</summary>
+    public const string RateLimited = "Channel.RateLimited";
+
+    /// <summary>No answer within the channel timeout.</summary>
+    public const string Timeout = "Channel.Timeout";
 }
 
-/// <summary>One kind of delivery channel (webhook today; email, Slack and Teams follow).</summary>
+/// <summary>The outcome of one send: delivered, or failed with a named error, a reason and maybe a wait the receiver asked for.</summary>
+public readonly record struct ChannelResult(bool Delivered, string? ErrorName, string? Error, TimeSpan? RetryAfter)
+{
+    public static ChannelResult Ok() => new(true, null, null, null);
+
+    public static ChannelResult Failed(string errorName, string error, TimeSpan? retryAfter = null) => new(false, errorName, error, retryAfter);
+}
+
+/// <summary>One kind of delivery channel: webhook, Slack, Teams, email.</summary>
 public interface ICoachingChannel
 {
     /// <summary>The value of a campaign channel's <c>type</c> that this channel serves.</summary>

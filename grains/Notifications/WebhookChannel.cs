@@ -3,20 +3,16 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
-using SecurityCoach.Coaching;
 
 namespace SecurityCoach.Notifications;
 
 /// <summary>
 /// POSTs the coaching as JSON, signed with HMAC-SHA256 of the exact body bytes under the channel's secret
 /// (<c>X-SecurityCoach-Signature: sha256=&lt;hex&gt;</c>), with <c>Idempotency-Key: &lt;coachingId&gt;</c> so a receiver
-/// can drop the repeat of a delivery whose answer was lost. 2xx is delivered; anything else, or no answer within
-/// the channel timeout, is a failure that the coaching retries.
+/// can drop the repeat of a delivery whose answer was lost.
 /// </summary>
-public sealed class WebhookChannel(IHttpClientFactory httpClients, IOptions<CoachingOptions> options) : ICoachingChannel
+public sealed class WebhookChannel(HttpDelivery http) : ICoachingChannel
 {
-    public const string HttpClientName = "webhooks";
     public const string SignatureHeader = "X-SecurityCoach-Signature";
     public const string IdempotencyHeader = "Idempotency-Key";
 
@@ -27,9 +23,9 @@ public sealed class WebhookChannel(IHttpClientFactory httpClients, IOptions<Coac
 
     public IEnumerable<FieldError> Validate(ChannelDefinition channel, string path)
     {
-        if (!Uri.TryCreate(channel.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        if (HttpDelivery.ValidateUrl(channel.Url, path) is { } urlError)
         {
-            yield return new FieldError($"{path}.url", "must be an absolute http or https URL");
+            yield return urlError;
         }
 
         if (string.IsNullOrEmpty(channel.Secret) || channel.Secret.Length < MinSecretLength)
@@ -38,34 +34,21 @@ public sealed class WebhookChannel(IHttpClientFactory httpClients, IOptions<Coac
         }
     }
 
-    public async Task<ChannelResult> SendAsync(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
+    public Task<ChannelResult> SendAsync(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
     {
         var body = Serialize(message);
-        using var request = new HttpRequestMessage(HttpMethod.Post, channel.Url)
-        {
-            Content = new ByteArrayContent(body),
-        };
+        var request = new HttpRequestMessage(HttpMethod.Post, channel.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation(SignatureHeader, Sign(body, channel.Secret));
         request.Headers.TryAddWithoutValidation(IdempotencyHeader, message.CoachingId);
+        return SendAndDispose(request, cancellationToken);
+    }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.ChannelTimeout);
-        try
+    private async Task<ChannelResult> SendAndDispose(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using (request)
         {
-            using var response = await httpClients.CreateClient(HttpClientName)
-                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            return response.IsSuccessStatusCode
-                ? ChannelResult.Ok()
-                : ChannelResult.Failed($"webhook answered {(int)response.StatusCode} {response.ReasonPhrase}");
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return ChannelResult.Failed($"webhook did not answer within {options.Value.ChannelTimeout.TotalSeconds:0.###} s");
-        }
-        catch (HttpRequestException e)
-        {
-            return ChannelResult.Failed($"webhook unreachable: {e.Message}");
+            return await http.SendAsync("webhook", request, cancellationToken);
         }
     }
 

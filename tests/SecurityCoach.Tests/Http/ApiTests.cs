@@ -171,6 +171,40 @@ public sealed class ApiTests(SiloFactory silo)
         Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == field);
     }
 
+    [Fact]
+    public async Task Slack_teams_and_webhook_channels_can_be_combined_and_secrets_stay_hidden()
+    {
+        var (tenantId, key) = await silo.NewTenantAsync();
+        using var client = silo.ClientWithKey(key);
+        var body = """
+            {"name":"x","pattern":{"class_uid":[2004]},"riskWeight":1,"tip":{"title":"t","body":"b"},
+             "channels":[{"type":"slack","url":"https://hooks.slack.example/services/T/B/X"},
+                         {"type":"teams","url":"https://acme.webhook.office.example/x"},
+                         {"type":"webhook","url":"https://hooks.example/x","secret":"0123456789abcdef"}]}
+            """;
+        using var response = await client.PutAsync($"/v1/tenants/{tenantId}/campaigns/chat", Json(body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var channels = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("channels");
+        Assert.Equal(["slack", "teams", "webhook"], channels.EnumerateArray().Select(c => c.GetProperty("type").GetString()));
+        Assert.DoesNotContain("0123456789abcdef", channels.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_email_channel_without_a_configured_smtp_server_is_422()
+    {
+        var (tenantId, key) = await silo.NewTenantAsync();
+        using var client = silo.ClientWithKey(key);
+        var body = """
+            {"name":"x","pattern":{"class_uid":[2004]},"riskWeight":1,"tip":{"title":"t","body":"b"},
+             "channels":[{"type":"email","from":"Security <security@acme.example>"}]}
+            """;
+        using var response = await client.PutAsync($"/v1/tenants/{tenantId}/campaigns/mail", Json(body));
+
+        var problem = await AssertProblem(response, HttpStatusCode.UnprocessableEntity, "validation");
+        Assert.Contains("SecurityCoach:Email:Host", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(""","riskWeight":1,"deliveryLimit":"one hour" """, "deliveryLimit")]
     [InlineData(""","riskWeight":1,"deliveryLimit":"-PT1H" """, "deliveryLimit")]

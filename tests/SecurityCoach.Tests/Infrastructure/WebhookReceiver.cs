@@ -35,6 +35,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private WebhookReceiver(WebApplication app) => _app = app;
 
+    public const int Hang = -1;
+
     public string BaseUrl { get; private set; } = "";
 
     public static async Task<WebhookReceiver> StartAsync()
@@ -58,7 +60,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return BaseUrl + path;
     }
 
-    /// <summary>The next requests to <paramref name="url"/> are answered with these statuses, in order; then 200.</summary>
+    /// <summary>
+    /// The next requests to <paramref name="url"/> are answered with these statuses, in order; then 200. A 429 carries
+    /// <c>Retry-After: 1</c>; the status <see cref="Hang"/> answers nothing for 30 s (a receiver that times out).
+    /// </summary>
     public void Script(string url, params int[] statuses) =>
         _scripts[new Uri(url).AbsolutePath] = new ConcurrentQueue<int>(statuses);
 
@@ -102,6 +107,17 @@ public sealed class WebhookReceiver : IAsyncDisposable
         using var document = JsonDocument.Parse(body);
         _received.Enqueue(new ReceivedWebhook(path, DateTimeOffset.UtcNow, valid, context.Request.Headers[WebhookChannel.IdempotencyHeader].ToString(), status, document.RootElement.Clone()));
         _arrived.Release();
+        if (status == Hang)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return Results.StatusCode(200);
+        }
+
+        if (status == StatusCodes.Status429TooManyRequests)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
         return Results.StatusCode(status);
     }
 

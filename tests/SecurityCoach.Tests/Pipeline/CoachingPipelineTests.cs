@@ -156,6 +156,23 @@ public sealed class CoachingPipelineTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_rate_limited_receiver_is_retried_no_sooner_than_its_Retry_After()
+    {
+        var (tenantId, hook) = await TenantWithCampaign();
+        fixture.Webhooks.Script(hook, 429);
+
+        await fixture.Publish(TestEvents.Detection(tenantId, "slow@example.com", "evt-429"));
+
+        var view = await UserWhen(tenantId, "slow@example.com", v => v.Coachings is [{ Status: CoachingStatus.Delivered }], "delivered after the pause");
+        var coaching = await fixture.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, view!.Coachings[0].CoachingId)).GetView();
+        // The receiver's Retry-After (1 s) is longer than the configured first retry (500 ms), so it wins.
+        Assert.Equal(TimeSpan.FromSeconds(1), coaching!.History[0].NextRetryIn);
+        Assert.Contains("Channel.RateLimited", coaching.History[0].Error, StringComparison.Ordinal);
+        var requests = fixture.Webhooks.ReceivedAt(hook);
+        Assert.True(requests[1].At - requests[0].At >= TimeSpan.FromSeconds(0.9));
+    }
+
+    [Fact]
     public async Task Webhook_that_always_fails_ends_Failed_after_the_last_attempt()
     {
         var (tenantId, hook) = await TenantWithCampaign();

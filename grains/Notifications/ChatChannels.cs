@@ -1,0 +1,87 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace SecurityCoach.Notifications;
+
+/// <summary>
+/// A Slack incoming webhook: the tip as Block Kit blocks (header, text, context line), with <c>text</c> as the
+/// notification fallback Slack requires. Incoming webhooks post to the channel the customer bound them to.
+/// </summary>
+public sealed class SlackChannel(HttpDelivery http) : ICoachingChannel
+{
+    public string Type => "slack";
+
+    public IEnumerable<FieldError> Validate(ChannelDefinition channel, string path) =>
+        HttpDelivery.ValidateUrl(channel.Url, path, requireHttps: true) is { } error ? [error] : [];
+
+    public async Task<ChannelResult> SendAsync(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, channel.Url) { Content = JsonContent.Create(Payload(message)) };
+        return await http.SendAsync("Slack", request, cancellationToken);
+    }
+
+    internal static JsonObject Payload(CoachingMessage message) => new()
+    {
+        ["text"] = $"{message.Tip.Title}: {message.Tip.Body}",
+        ["blocks"] = new JsonArray(
+            new JsonObject
+            {
+                ["type"] = "header",
+                ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = message.Tip.Title, ["emoji"] = true },
+            },
+            new JsonObject
+            {
+                ["type"] = "section",
+                ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = message.Tip.Body },
+            },
+            new JsonObject
+            {
+                ["type"] = "context",
+                ["elements"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "mrkdwn",
+                    ["text"] = $"For {message.UserKey} · campaign {message.CampaignId} · coaching {message.CoachingId}",
+                }),
+            }),
+    };
+}
+
+/// <summary>A Microsoft Teams incoming webhook (or Workflows webhook): the tip as an Adaptive Card 1.4.</summary>
+public sealed class TeamsChannel(HttpDelivery http) : ICoachingChannel
+{
+    public string Type => "teams";
+
+    public IEnumerable<FieldError> Validate(ChannelDefinition channel, string path) =>
+        HttpDelivery.ValidateUrl(channel.Url, path, requireHttps: true) is { } error ? [error] : [];
+
+    public async Task<ChannelResult> SendAsync(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, channel.Url) { Content = JsonContent.Create(Payload(message)) };
+        return await http.SendAsync("Teams", request, cancellationToken);
+    }
+
+    internal static JsonObject Payload(CoachingMessage message) => new()
+    {
+        ["type"] = "message",
+        ["attachments"] = new JsonArray(new JsonObject
+        {
+            ["contentType"] = "application/vnd.microsoft.card.adaptive",
+            ["content"] = new JsonObject
+            {
+                ["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json",
+                ["type"] = "AdaptiveCard",
+                ["version"] = "1.4",
+                ["body"] = new JsonArray(
+                    new JsonObject { ["type"] = "TextBlock", ["text"] = message.Tip.Title, ["size"] = "Medium", ["weight"] = "Bolder", ["wrap"] = true },
+                    new JsonObject { ["type"] = "TextBlock", ["text"] = message.Tip.Body, ["wrap"] = true },
+                    new JsonObject
+                    {
+                        ["type"] = "FactSet",
+                        ["facts"] = new JsonArray(
+                            new JsonObject { ["title"] = "User", ["value"] = message.UserKey },
+                            new JsonObject { ["title"] = "Campaign", ["value"] = message.CampaignId }),
+                    }),
+            },
+        }),
+    };
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SecurityCoach.Coaching;
+
+namespace SecurityCoach.Notifications;
+
+/// <summary>SMTP settings (section <c>SecurityCoach:Email</c>) shared by every tenant's e-mail channels.</summary>
+public sealed class EmailOptions
+{
+    public const string Section = "SecurityCoach:Email";
+
+    /// <summary>The SMTP server. E-mail channels are refused while it is not set.</summary>
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 587;
+
+    /// <summary><c>Auto</c> (STARTTLS when offered), <c>None</c>, <c>StartTls</c> (required) or <c>SslOnConnect</c>.</summary>
+    public SecureSocketOptions Security { get; set; } = SecureSocketOptions.Auto;
+
+    /// <summary>Authenticate when set.</summary>
+    public string? UserName { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>The sender when a channel names none, e.g. <c>Security Team &lt;security@example.com&gt;</c>.</summary>
+    public string? DefaultFrom { get; set; }
+}
+
+/// <summary>
+/// E-mail over SMTP (MailKit): the tip as subject and as text and HTML parts, from the channel's sender (the
+/// tenant's) or the configured default, to the user's address. The Message-Id is derived from the coaching id, so
+/// a repeat of a delivery whose answer was lost is recognisable as the same message.
+/// SMTP replies map to channel errors: 4xx transient, 5xx rejected; no connection transient; no answer in time a timeout.
+/// </summary>
+public sealed class EmailChannel(IOptions<EmailOptions> email, IOptions<CoachingOptions> coaching) : ICoachingChannel
+{
+    public string Type => "email";
+
+    public IEnumerable<FieldError> Validate(ChannelDefinition channel, string path)
+    {
+        if (string.IsNullOrEmpty(email.Value.Host))
+        {
+            yield return new FieldError($"{path}.type", $"e-mail needs an SMTP server: set {EmailOptions.Section}:Host");
+        }
+
+        var from = channel.From ?? email.Value.DefaultFrom;
+        if (from is null)
+        {
+            yield return new FieldError($"{path}.from", $"is required (no {EmailOptions.Section}:DefaultFrom is configured)");
+        }
+        else if (!MailboxAddress.TryParse(from, out _))
+        {
+            yield return new FieldError($"{path}.from", $"'{from}' is not an e-mail address");
+        }
+    }
+
+    public async Task<ChannelResult> SendAsync(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
+    {
+        if (Recipient(channel, message) is not { } to)
+        {
+            return ChannelResult.Failed(ChannelErrors.Rejected, $"no e-mail address for user '{message.UserKey}'");
+        }
+
+        var settings = email.Value;
+        var mime = Compose(MailboxAddress.Parse(channel.From ?? settings.DefaultFrom!), to, message);
+        var timeout = coaching.Value.ChannelTimeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        using var smtp = new SmtpClient { Timeout = (int)timeout.TotalMilliseconds };
+        try
+        {
+            await smtp.ConnectAsync(settings.Host!, settings.Port, settings.Security, deadline.Token);
+            if (!string.IsNullOrEmpty(settings.UserName))
+            {
+                await smtp.AuthenticateAsync(settings.UserName, settings.Password ?? "", deadline.Token);
+            }
+
+            await smtp.SendAsync(mime, deadline.Token);
+            await smtp.DisconnectAsync(quit: true, deadline.Token);
+            return ChannelResult.Ok();
+        }
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return ChannelResult.Failed(ChannelErrors.Timeout, $"SMTP server did not answer within {timeout.TotalSeconds:0.###} s");
+        }
+        catch (SmtpCommandException e)
+        {
+            var code = (int)e.StatusCode;
+            return ChannelResult.Failed(code is >= 400 and < 500 ? ChannelErrors.Transient : ChannelErrors.Rejected, $"SMTP {code}: {e.Message}");
+        }
+        catch (AuthenticationException e)
+        {
+            return ChannelResult.Failed(ChannelErrors.Rejected, $"SMTP authentication failed: {e.Message}");
+        }
+        catch (Exception e) when (e is SmtpProtocolException or SocketException or IOException or SslHandshakeException)
+        {
+            return ChannelResult.Failed(ChannelErrors.Transient, $"SMTP server unreachable: {e.Message}");
+        }
+    }
+
+    /// <summary>The channel's To template rendered from the event, else the user key when it is an address, else the event's actor e-mail.</summary>
+    private static MailboxAddress? Recipient(ChannelDefinition channel, CoachingMessage message)
+    {
+        var candidates = new[]
+        {
+            channel.To is { } template ? TipRenderer.Render(new CoachingTip(template, "-"), message.EventJson).Title : null,
+            message.UserKey,
+            TipRenderer.Render(new CoachingTip("{{actor.user.email_addr}}", "-"), message.EventJson).Title,
+        };
+        foreach (var candidate in candidates)
+        {
+            if (candidate is { Length: > 0 } && candidate.Contains('@', StringComparison.Ordinal) && MailboxAddress.TryParse(candidate, out var address))
+            {
+                return address;
+            }
+        }
+
+        return null;
+    }
+
+    internal static MimeMessage Compose(MailboxAddress from, MailboxAddress to, CoachingMessage message)
+    {
+        var mime = new MimeMessage { Subject = message.Tip.Title, MessageId = $"{message.CoachingId}@securitycoach" };
+        mime.From.Add(from);
+        mime.To.Add(to);
+        mime.Headers.Add("X-SecurityCoach-Coaching-Id", message.CoachingId);
+        mime.Body = new BodyBuilder { TextBody = message.Tip.Body, HtmlBody = Html(message.Tip) }.ToMessageBody();
+        return mime;
+    }
+
+    private static string Html(CoachingTip tip)
+    {
+        var html = new StringBuilder("<!DOCTYPE html><html><body style=\"font-family:sans-serif\"><h2>");
+        html.Append(WebUtility.HtmlEncode(tip.Title)).Append("</h2>");
+        foreach (var paragraph in tip.Body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            html.Append("<p>").Append(WebUtility.HtmlEncode(paragraph).Replace("\n", "<br>", StringComparison.Ordinal)).Append("</p>");
+        }
+
+        return html.Append("</body></html>").ToString();
+    }
+}

@@ -1,0 +1,70 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using SecurityCoach.Coaching;
+
+namespace SecurityCoach.Notifications;
+
+/// <summary>
+/// Sends one HTTP request for a channel and maps the answer to a <see cref="ChannelResult"/>, the same way for
+/// webhook, Slack and Teams: 2xx delivered; 429 rate-limited (with Retry-After); 408 and 5xx transient; any other
+/// status rejected; no answer within the channel timeout a timeout; no connection transient.
+/// </summary>
+public sealed class HttpDelivery(IHttpClientFactory httpClients, IOptions<CoachingOptions> options, TimeProvider time)
+{
+    public const string HttpClientName = "channels";
+
+    public async Task<ChannelResult> SendAsync(string channelName, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var timeout = options.Value.ChannelTimeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            using var response = await httpClients.CreateClient(HttpClientName)
+                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            if (response.IsSuccessStatusCode)
+            {
+                return ChannelResult.Ok();
+            }
+
+            var status = (int)response.StatusCode;
+            var what = $"{channelName} answered {status} {response.ReasonPhrase}";
+            return response.StatusCode switch
+            {
+                HttpStatusCode.TooManyRequests => ChannelResult.Failed(ChannelErrors.RateLimited, what, RetryAfter(response)),
+                HttpStatusCode.RequestTimeout => ChannelResult.Failed(ChannelErrors.Transient, what),
+                _ when status >= 500 => ChannelResult.Failed(ChannelErrors.Transient, what),
+                _ => ChannelResult.Failed(ChannelErrors.Rejected, what),
+            };
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return ChannelResult.Failed(ChannelErrors.Timeout, $"{channelName} did not answer within {timeout.TotalSeconds:0.###} s");
+        }
+        catch (HttpRequestException e)
+        {
+            return ChannelResult.Failed(ChannelErrors.Transient, $"{channelName} unreachable: {e.Message}");
+        }
+    }
+
+    /// <summary>Retry-After as seconds or as an HTTP date; null when absent or already past.</summary>
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        var wait = header?.Delta ?? (header?.Date is { } date ? date - time.GetUtcNow() : null);
+        return wait > TimeSpan.Zero ? wait : null;
+    }
+
+    /// <summary>The problem with a channel URL, or null when it is an absolute http(s) URL.</summary>
+    public static FieldError? ValidateUrl(string? url, string path, bool requireHttps = false)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            return new FieldError($"{path}.url", "must be an absolute http or https URL");
+        }
+
+        return requireHttps && uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback
+            ? new FieldError($"{path}.url", "must be an https URL")
+            : null;
+    }
+}

@@ -1,0 +1,116 @@
+using MailKit.Security;
+using Microsoft.Extensions.Options;
+using SecurityCoach.Notifications;
+using SecurityCoach.Tests.Infrastructure;
+
+namespace SecurityCoach.Tests.Notifications;
+
+/// <summary>The e-mail channel against a real SMTP server on loopback, read back through that server.</summary>
+public sealed class EmailChannelTests : IAsyncLifetime
+{
+    private SmtpTestServer _smtp = null!;
+
+    public Task InitializeAsync()
+    {
+        _smtp = SmtpTestServer.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _smtp.DisposeAsync();
+
+    private EmailChannel Channel(int? port = null, string? defaultFrom = "Security <security@securitycoach.example>") => new(
+        Options.Create(new EmailOptions { Host = "127.0.0.1", Port = port ?? _smtp.Port, Security = SecureSocketOptions.None, DefaultFrom = defaultFrom }),
+        // Generous: the first SMTP session of the test run pays for JIT on both ends.
+        ChannelTestKit.Coaching(TimeSpan.FromSeconds(10)));
+
+    [Fact]
+    public async Task The_tip_arrives_as_text_and_html_from_the_tenants_sender()
+    {
+        var channel = new ChannelDefinition("email", "", "", From: "Acme Security <security@acme.example>");
+
+        var result = await Channel().SendAsync(channel, ChannelTestKit.Message(), default);
+
+        Assert.True(result.Delivered, result.Error);
+        var mail = Assert.Single(_smtp.Received);
+        Assert.Equal("That was a phish", mail.Subject);
+        Assert.Equal("security@acme.example", Assert.Single(mail.From.Mailboxes).Address);
+        Assert.Equal("jdoe@example.com", Assert.Single(mail.To.Mailboxes).Address);
+        Assert.Equal("c0ffee@securitycoach", mail.MessageId);
+        Assert.Equal("c0ffee", mail.Headers["X-SecurityCoach-Coaching-Id"]);
+        Assert.Contains("Check the address first.", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("<p>Check the address first.</p>", mail.HtmlBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_channel_sender_the_configured_default_is_used()
+    {
+        var result = await Channel().SendAsync(new ChannelDefinition("email", "", ""), ChannelTestKit.Message(), default);
+
+        Assert.True(result.Delivered, result.Error);
+        Assert.Equal("security@securitycoach.example", Assert.Single(Assert.Single(_smtp.Received).From.Mailboxes).Address);
+    }
+
+    [Fact]
+    public async Task A_user_named_without_email_is_reached_at_the_events_address()
+    {
+        var message = ChannelTestKit.Message(userKey: "corp\\jdoe", eventJson: """{"actor":{"user":{"name":"corp\\jdoe","email_addr":"john.doe@example.com"}}}""");
+
+        var result = await Channel().SendAsync(new ChannelDefinition("email", "", ""), message, default);
+
+        Assert.True(result.Delivered, result.Error);
+        Assert.Equal("john.doe@example.com", Assert.Single(Assert.Single(_smtp.Received).To.Mailboxes).Address);
+    }
+
+    [Fact]
+    public async Task A_to_template_picks_the_address_from_the_event()
+    {
+        var message = ChannelTestKit.Message(eventJson: """{"unmapped":{"manager":"boss@example.com"}}""");
+
+        var result = await Channel().SendAsync(new ChannelDefinition("email", "", "", To: "{{unmapped.manager}}"), message, default);
+
+        Assert.True(result.Delivered, result.Error);
+        Assert.Equal("boss@example.com", Assert.Single(Assert.Single(_smtp.Received).To.Mailboxes).Address);
+    }
+
+    [Fact]
+    public async Task A_user_with_no_address_at_all_is_rejected_without_calling_the_server()
+    {
+        var result = await Channel().SendAsync(new ChannelDefinition("email", "", ""), ChannelTestKit.Message(userKey: "jdoe", eventJson: "{}"), default);
+
+        Assert.Equal(ChannelErrors.Rejected, result.ErrorName);
+        Assert.Empty(_smtp.Received);
+    }
+
+    [Theory]
+    [InlineData(451, ChannelErrors.Transient)]
+    [InlineData(452, ChannelErrors.Transient)]
+    [InlineData(550, ChannelErrors.Rejected)]
+    [InlineData(554, ChannelErrors.Rejected)]
+    public async Task Smtp_replies_map_to_named_errors(int reply, string expected)
+    {
+        _smtp.Script(reply);
+
+        var result = await Channel().SendAsync(new ChannelDefinition("email", "", ""), ChannelTestKit.Message(), default);
+
+        Assert.Equal(expected, result.ErrorName);
+        Assert.Contains(reply.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_that_is_not_listening_is_transient()
+    {
+        var result = await Channel(port: FreePort.Next()).SendAsync(new ChannelDefinition("email", "", ""), ChannelTestKit.Message(), default);
+
+        Assert.Equal(ChannelErrors.Transient, result.ErrorName);
+    }
+
+    [Fact]
+    public void Validation_names_a_missing_server_and_a_bad_sender()
+    {
+        var unconfigured = new EmailChannel(Options.Create(new EmailOptions()), ChannelTestKit.Coaching());
+        Assert.Contains(unconfigured.Validate(new ChannelDefinition("email", "", ""), "channels[0]"), e => e.Field == "channels[0].type");
+        Assert.Contains(unconfigured.Validate(new ChannelDefinition("email", "", ""), "channels[0]"), e => e.Field == "channels[0].from");
+        Assert.Contains(Channel().Validate(new ChannelDefinition("email", "", "", From: "not an address"), "channels[0]"), e => e.Field == "channels[0].from");
+        Assert.Empty(Channel().Validate(new ChannelDefinition("email", "", ""), "channels[0]"));
+    }
+}

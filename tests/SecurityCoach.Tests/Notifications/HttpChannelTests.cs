@@ -1,0 +1,91 @@
+using SecurityCoach.Notifications;
+using SecurityCoach.Tests.Infrastructure;
+
+namespace SecurityCoach.Tests.Notifications;
+
+/// <summary>Webhook, Slack and Teams against a real local HTTP listener: payloads and the mapping of answers to named errors.</summary>
+public sealed class HttpChannelTests : IAsyncLifetime
+{
+    private WebhookReceiver _receiver = null!;
+
+    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
+
+    public async Task DisposeAsync() => await _receiver.DisposeAsync();
+
+    private static ICoachingChannel Channel(string type) => type switch
+    {
+        "slack" => new SlackChannel(ChannelTestKit.Http()),
+        "teams" => new TeamsChannel(ChannelTestKit.Http()),
+        _ => new WebhookChannel(ChannelTestKit.Http()),
+    };
+
+    [Fact]
+    public async Task Slack_receives_blocks_with_the_tip_and_a_text_fallback()
+    {
+        var hook = _receiver.NewHook("unused-secret-123");
+        var result = await Channel("slack").SendAsync(new ChannelDefinition("slack", hook, ""), ChannelTestKit.Message(), default);
+
+        Assert.True(result.Delivered, result.Error);
+        var body = Assert.Single(_receiver.ReceivedAt(hook)).Body;
+        Assert.StartsWith("That was a phish", body.GetProperty("text").GetString(), StringComparison.Ordinal);
+        var blocks = body.GetProperty("blocks");
+        Assert.Equal("header", blocks[0].GetProperty("type").GetString());
+        Assert.Equal("That was a phish", blocks[0].GetProperty("text").GetProperty("text").GetString());
+        Assert.Equal("mrkdwn", blocks[1].GetProperty("text").GetProperty("type").GetString());
+        Assert.Contains("jdoe@example.com", blocks[2].GetProperty("elements")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Teams_receives_an_adaptive_card()
+    {
+        var hook = _receiver.NewHook("unused-secret-123");
+        var result = await Channel("teams").SendAsync(new ChannelDefinition("teams", hook, ""), ChannelTestKit.Message(), default);
+
+        Assert.True(result.Delivered, result.Error);
+        var attachment = Assert.Single(_receiver.ReceivedAt(hook)).Body.GetProperty("attachments")[0];
+        Assert.Equal("application/vnd.microsoft.card.adaptive", attachment.GetProperty("contentType").GetString());
+        var card = attachment.GetProperty("content");
+        Assert.Equal("AdaptiveCard", card.GetProperty("type").GetString());
+        Assert.Equal("That was a phish", card.GetProperty("body")[0].GetProperty("text").GetString());
+        Assert.Equal("phishing", card.GetProperty("body")[2].GetProperty("facts")[1].GetProperty("value").GetString());
+    }
+
+    [Theory]
+    [InlineData("webhook", 500, ChannelErrors.Transient)]
+    [InlineData("webhook", 503, ChannelErrors.Transient)]
+    [InlineData("webhook", 408, ChannelErrors.Transient)]
+    [InlineData("slack", 400, ChannelErrors.Rejected)]
+    [InlineData("teams", 404, ChannelErrors.Rejected)]
+    [InlineData("webhook", 429, ChannelErrors.RateLimited)]
+    [InlineData("slack", WebhookReceiver.Hang, ChannelErrors.Timeout)]
+    public async Task Answers_map_to_named_channel_errors(string type, int status, string expected)
+    {
+        var hook = _receiver.NewHook("a-secret-of-16-chars");
+        _receiver.Script(hook, status);
+
+        var result = await Channel(type).SendAsync(new ChannelDefinition(type, hook, "a-secret-of-16-chars"), ChannelTestKit.Message(), default);
+
+        Assert.False(result.Delivered);
+        Assert.Equal(expected, result.ErrorName);
+        Assert.Equal(status == 429 ? TimeSpan.FromSeconds(1) : null, result.RetryAfter);
+    }
+
+    [Fact]
+    public async Task A_receiver_that_is_not_listening_is_transient()
+    {
+        var url = $"http://127.0.0.1:{FreePort.Next()}/hooks/none";
+        var result = await Channel("webhook").SendAsync(new ChannelDefinition("webhook", url, "a-secret-of-16-chars"), ChannelTestKit.Message(), default);
+
+        Assert.Equal(ChannelErrors.Transient, result.ErrorName);
+    }
+
+    [Theory]
+    [InlineData("slack", "http://hooks.slack.example/x", "channels[0].url")]
+    [InlineData("teams", "not a url", "channels[0].url")]
+    public void Chat_channels_need_an_https_url(string type, string url, string field) =>
+        Assert.Contains(Channel(type).Validate(new ChannelDefinition(type, url, ""), "channels[0]"), e => e.Field == field);
+
+    [Fact]
+    public void Chat_channels_accept_a_loopback_http_url_for_local_testing() =>
+        Assert.Empty(Channel("slack").Validate(new ChannelDefinition("slack", "http://127.0.0.1:9000/x", ""), "channels[0]"));
+}

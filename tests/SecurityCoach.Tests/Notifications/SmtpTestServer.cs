@@ -1,0 +1,75 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using MimeKit;
+using SmtpServer;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+using SecurityCoach.Tests.Infrastructure;
+
+namespace SecurityCoach.Tests.Notifications;
+
+/// <summary>
+/// A real SMTP server (the SmtpServer package) on a free loopback port, in the test process. It keeps every
+/// message it accepts, parsed with MimeKit, and answers the DATA of the next messages with scripted reply codes.
+/// </summary>
+public sealed class SmtpTestServer : IMessageStore, IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<int> _script = new();
+    private readonly Task _running;
+
+    private SmtpTestServer()
+    {
+        Port = FreePort.Next();
+        var options = new SmtpServerOptionsBuilder()
+            .ServerName("localhost")
+            .Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .Build();
+        var services = new SmtpServer.ComponentModel.ServiceProvider();
+        services.Add(this);
+        _running = new SmtpServer.SmtpServer(options, services).StartAsync(_stop.Token);
+    }
+
+    public int Port { get; }
+
+    public static SmtpTestServer Start() => new();
+
+    public ConcurrentQueue<MimeMessage> Received { get; } = new();
+
+    /// <summary>The next messages get these SMTP reply codes instead of 250.</summary>
+    public void Script(params int[] replyCodes)
+    {
+        foreach (var code in replyCodes)
+        {
+            _script.Enqueue(code);
+        }
+    }
+
+    public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (_script.TryDequeue(out var code))
+        {
+            return new SmtpResponse((SmtpReplyCode)code, "scripted by the test");
+        }
+
+        using var stream = new MemoryStream(buffer.ToArray());
+        Received.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
+        return SmtpResponse.Ok;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _running;
+        }
+        catch (OperationCanceledException)
+        {
+            // The server ends its listen loop by cancellation.
+        }
+
+        _stop.Dispose();
+    }
+}

@@ -70,6 +70,16 @@ public sealed record CoachingSummaryResponse(string CoachingId, string CampaignI
 
 public sealed record UserResponse(string UserKey, double RiskScore, long EventCount, DateTimeOffset? LastEventAt, CoachingSummaryResponse[] Coachings);
 
+public sealed record CreateKeyRequest(string? Name);
+
+public sealed record ApiKeyResponse(string KeyId, string Name, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt)
+{
+    public static ApiKeyResponse From(ApiKeyInfo info) => new(info.KeyId, info.Name, info.CreatedAt, info.LastUsedAt);
+}
+
+/// <summary>A new key: the only time the key itself is shown.</summary>
+public sealed record CreatedKeyResponse(string KeyId, string Name, DateTimeOffset CreatedAt, string ApiKey);
+
 /// <summary>Dependencies of the tenant endpoints.</summary>
 public sealed record TenantServices(IGrainFactory Grains, CallerResolver Callers);
 
@@ -93,6 +103,19 @@ public static class TenantApi
         api.MapGet("/{tenantId}/campaigns", ListCampaigns)
             .WithName("ListCampaigns")
             .WithSummary("List the tenant's campaigns.");
+
+        api.MapPost("/{tenantId}/keys", CreateKey)
+            .WithName("CreateApiKey")
+            .WithSummary("Add an API key to the tenant (admin key or a tenant key); the answer is the only time the key is shown.")
+            .Accepts<CreateKeyRequest>("application/json");
+
+        api.MapGet("/{tenantId}/keys", ListKeys)
+            .WithName("ListApiKeys")
+            .WithSummary("The tenant's live keys: id, name, created and last used (never the key).");
+
+        api.MapDelete("/{tenantId}/keys/{keyId}", RevokeKey)
+            .WithName("RevokeApiKey")
+            .WithSummary("Revoke a key at once.");
 
         api.MapGet("/{tenantId}/users/{userKey}", GetUser)
             .WithName("GetUser")
@@ -199,6 +222,75 @@ public static class TenantApi
 
         var set = await tenant.GetCampaigns();
         return TypedResults.Ok(new CampaignListResponse(set.Version, [.. set.Campaigns.Select(CampaignResponse.From)]));
+    }
+
+    public static async Task<Results<Created<CreatedKeyResponse>, ProblemHttpResult>> CreateKey(
+        HttpContext context, string tenantId, [AsParameters] TenantServices services)
+    {
+        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
+        if (caller is null)
+        {
+            return problem!;
+        }
+
+        // The body is optional: a key needs no more than a tenant.
+        var name = "unnamed";
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var (request, bodyProblem) = await RequestBody.ReadJsonAsync<CreateKeyRequest>(context.Request, context.RequestAborted);
+            if (request is null)
+            {
+                return bodyProblem!;
+            }
+
+            if (request.Name is { } given)
+            {
+                if (string.IsNullOrWhiteSpace(given) || given.Length > 100)
+                {
+                    return Problems.Invalid([new FieldError("name", "must be 1–100 characters")]);
+                }
+
+                name = given.Trim();
+            }
+        }
+
+        var apiKey = ApiKeys.NewTenantKey(tenantId);
+        var info = await services.Grains.GetGrain<ITenantGrain>(tenantId).AddApiKey(name, ApiKeys.Hash(apiKey));
+        return info is null
+            ? Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.")
+            : TypedResults.Created($"/v1/tenants/{tenantId}/keys/{info.KeyId}", new CreatedKeyResponse(info.KeyId, info.Name, info.CreatedAt, apiKey));
+    }
+
+    public static async Task<Results<Ok<ApiKeyResponse[]>, ProblemHttpResult>> ListKeys(
+        HttpContext context, string tenantId, [AsParameters] TenantServices services)
+    {
+        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
+        if (caller is null)
+        {
+            return problem!;
+        }
+
+        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
+        if (!await tenant.Exists())
+        {
+            return Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
+        }
+
+        return TypedResults.Ok((await tenant.GetApiKeys()).Select(ApiKeyResponse.From).ToArray());
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(
+        HttpContext context, string tenantId, string keyId, [AsParameters] TenantServices services)
+    {
+        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
+        if (caller is null)
+        {
+            return problem!;
+        }
+
+        return await services.Grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKey(keyId)
+            ? TypedResults.NoContent()
+            : Problems.NotFound("key-not-found", $"Tenant '{tenantId}' has no live key '{keyId}'.");
     }
 
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetUser(

@@ -12,15 +12,36 @@ public enum TenantCreation
     AlreadyExists,
 }
 
-/// <summary>One customer: its API key hashes and its campaigns. Key: the tenant id.</summary>
+/// <summary>One of a tenant's API keys, as listed: never the key, only its id (derived from its hash).</summary>
+[GenerateSerializer, Immutable]
+public sealed record ApiKeyInfo(
+    [property: Id(0)] string KeyId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] DateTimeOffset CreatedAt,
+    [property: Id(3)] DateTimeOffset? LastUsedAt);
+
+/// <summary>One customer: its API keys (as hashes) and its campaigns. Key: the tenant id.</summary>
 public interface ITenantGrain : IGrainWithStringKey
 {
     /// <summary>Creates the tenant with its first API key, given as a hash (the key itself is never stored).</summary>
     Task<TenantCreation> Create(string name, byte[] apiKeyHash);
 
-    /// <summary>True when the tenant exists and <paramref name="apiKeyHash"/> is one of its keys.</summary>
+    /// <summary>
+    /// True when the tenant exists and <paramref name="apiKeyHash"/> is one of its live keys; the key's last-used
+    /// time moves (kept in memory, written at most once a minute).
+    /// </summary>
     [ReadOnly]
     ValueTask<bool> IsValidApiKey(byte[] apiKeyHash);
+
+    /// <summary>Adds a key (given as a hash); null when the tenant does not exist.</summary>
+    Task<ApiKeyInfo?> AddApiKey(string name, byte[] apiKeyHash);
+
+    /// <summary>The tenant's live keys.</summary>
+    [ReadOnly]
+    ValueTask<ApiKeyInfo[]> GetApiKeys();
+
+    /// <summary>Revokes a key at once; false when no live key has that id.</summary>
+    Task<bool> RevokeApiKey(string keyId);
 
     /// <summary>True when the tenant exists.</summary>
     [ReadOnly]

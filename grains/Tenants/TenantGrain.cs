@@ -11,13 +11,36 @@ public sealed class TenantState
 
     [Id(1)] public DateTimeOffset CreatedAt { get; set; }
 
-    /// <summary>SHA-256 hashes of the tenant's API keys; keys are 256-bit random, so a fast hash is enough.</summary>
-    [Id(2)] public List<byte[]> ApiKeyHashes { get; set; } = [];
+    /// <summary>The tenant's live API keys, by hash; revoked keys are removed.</summary>
+    [Id(2)] public List<StoredApiKey> ApiKeys { get; set; } = [];
 
     [Id(3)] public Dictionary<string, StoredCampaign> Campaigns { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Moves on every campaign change; user grains recompile their campaigns when it does.</summary>
     [Id(4)] public long CampaignSetVersion { get; set; }
+}
+
+/// <summary>An API key as stored: the SHA-256 of the key (keys are 256-bit random, so a fast hash is enough).</summary>
+[GenerateSerializer]
+public sealed class StoredApiKey
+{
+    /// <summary>12 hex characters of the hash: enough to name a key in a list, useless to forge one.</summary>
+    [Id(0)] public string Id { get; set; } = "";
+
+    [Id(1)] public byte[] Hash { get; set; } = [];
+
+    [Id(2)] public string Name { get; set; } = "";
+
+    [Id(3)] public DateTimeOffset CreatedAt { get; set; }
+
+    [Id(4)] public DateTimeOffset? LastUsedAt { get; set; }
+
+    public static StoredApiKey Create(byte[] hash, string name, DateTimeOffset createdAt) =>
+        hash.Length != 32
+            ? throw new ArgumentException($"An API key hash is the 32-byte SHA-256 of the key, not {hash.Length} bytes.", nameof(hash))
+            : new() { Id = Convert.ToHexStringLower(hash.AsSpan(0, 6)), Hash = hash, Name = name, CreatedAt = createdAt };
+
+    public ApiKeyInfo ToInfo() => new(Id, Name, CreatedAt, LastUsedAt);
 }
 
 /// <summary>
@@ -29,7 +52,19 @@ public sealed class TenantGrain(
     CampaignValidator validator,
     TimeProvider time) : Grain, ITenantGrain
 {
+    /// <summary>Last-used times are recorded at this granularity, so a busy key costs one write a minute, not one per request.</summary>
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
     private CampaignSet? _set;
+    private bool _lastUsedDirty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(static grain => grain.FlushLastUsed(), this, LastUsedResolution, LastUsedResolution);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushLastUsed();
 
     public async Task<TenantCreation> Create(string name, byte[] apiKeyHash)
     {
@@ -38,7 +73,13 @@ public sealed class TenantGrain(
             return TenantCreation.AlreadyExists;
         }
 
-        state.State = new TenantState { Name = name, CreatedAt = time.GetUtcNow(), ApiKeyHashes = [apiKeyHash] };
+        var now = time.GetUtcNow();
+        state.State = new TenantState
+        {
+            Name = name,
+            CreatedAt = now,
+            ApiKeys = [StoredApiKey.Create(apiKeyHash, "initial", now)],
+        };
         await state.WriteStateAsync();
         return TenantCreation.Created;
     }
@@ -47,17 +88,77 @@ public sealed class TenantGrain(
 
     public ValueTask<bool> IsValidApiKey(byte[] apiKeyHash)
     {
-        var valid = false;
+        StoredApiKey? match = null;
         if (state.RecordExists)
         {
-            foreach (var stored in state.State.ApiKeyHashes)
+            foreach (var stored in state.State.ApiKeys)
             {
                 // Constant time, and no early exit, so timing tells nothing about which bytes matched.
-                valid |= CryptographicOperations.FixedTimeEquals(stored, apiKeyHash);
+                if (CryptographicOperations.FixedTimeEquals(stored.Hash, apiKeyHash))
+                {
+                    match = stored;
+                }
             }
         }
 
-        return ValueTask.FromResult(valid);
+        if (match is not null)
+        {
+            NoteUse(match);
+        }
+
+        return ValueTask.FromResult(match is not null);
+    }
+
+    public async Task<ApiKeyInfo?> AddApiKey(string name, byte[] apiKeyHash)
+    {
+        if (!state.RecordExists)
+        {
+            return null;
+        }
+
+        var key = StoredApiKey.Create(apiKeyHash, name, time.GetUtcNow());
+        state.State.ApiKeys.Add(key);
+        await state.WriteStateAsync();
+        return key.ToInfo();
+    }
+
+    public ValueTask<ApiKeyInfo[]> GetApiKeys() => ValueTask.FromResult(state.State.ApiKeys.Select(k => k.ToInfo()).ToArray());
+
+    public async Task<bool> RevokeApiKey(string keyId)
+    {
+        var removed = state.State.ApiKeys.RemoveAll(k => k.Id == keyId);
+        if (removed == 0)
+        {
+            return false;
+        }
+
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    /// <summary>
+    /// Moves the key's last-used time in memory only: this runs in a read-only call, which must not write. The
+    /// flush timer (or deactivation, or any other write) persists it.
+    /// </summary>
+    private void NoteUse(StoredApiKey key)
+    {
+        var now = time.GetUtcNow();
+        if (key.LastUsedAt is { } last && now - last < LastUsedResolution)
+        {
+            return;
+        }
+
+        key.LastUsedAt = now;
+        _lastUsedDirty = true;
+    }
+
+    private async Task FlushLastUsed()
+    {
+        if (_lastUsedDirty && state.RecordExists)
+        {
+            _lastUsedDirty = false;
+            await state.WriteStateAsync();
+        }
     }
 
     public async Task<PutCampaignResult> PutCampaign(string campaignId, CampaignDefinition definition)

@@ -22,7 +22,7 @@ public sealed class CoachingPipelineTests(ClusterFixture fixture)
     {
         var tenantId = TestEvents.NewTenantId();
         var tenant = fixture.Grains.GetGrain<ITenantGrain>(tenantId);
-        Assert.Equal(TenantCreation.Created, await tenant.Create("Test", [1, 2, 3]));
+        Assert.Equal(TenantCreation.Created, await tenant.Create("Test", Api.Auth.ApiKeys.Hash("test key")));
         var hook = fixture.Webhooks.NewHook(Secret);
         await PutCampaign(tenantId, campaignId, pattern, weight, [new ChannelDefinition("webhook", hook, Secret)], deliveryLimit, testMode, tipBody);
         return (tenantId, hook);
@@ -246,7 +246,7 @@ public sealed class CoachingPipelineTests(ClusterFixture fixture)
     public async Task A_retry_sends_only_to_the_channels_that_failed()
     {
         var tenantId = TestEvents.NewTenantId();
-        await fixture.Grains.GetGrain<ITenantGrain>(tenantId).Create("Test", [1]);
+        await fixture.Grains.GetGrain<ITenantGrain>(tenantId).Create("Test", Api.Auth.ApiKeys.Hash("test key"));
         var good = fixture.Webhooks.NewHook(Secret);
         var flaky = fixture.Webhooks.NewHook(Secret);
         fixture.Webhooks.Script(flaky, 500);

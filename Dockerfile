@@ -1,0 +1,30 @@
+# SecurityCoach silo image: build with the .NET SDK, run on the ASP.NET runtime as a non-root user.
+#   docker build -t securitycoach .
+#   docker run -p 8080:8080 securitycoach                       # Local profile: one silo, in-memory providers
+# The AWS profiles take their settings from the environment (see README, "Configuration").
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+# Restore first, from the project files alone, so source edits reuse the cached package layer.
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY grain-interfaces/SecurityCoach.GrainInterfaces.csproj grain-interfaces/
+COPY grains/SecurityCoach.Grains.csproj grains/
+COPY api/SecurityCoach.Api.csproj api/
+COPY silo/SecurityCoach.Silo.csproj silo/
+RUN dotnet restore silo/SecurityCoach.Silo.csproj
+COPY grain-interfaces/ grain-interfaces/
+COPY grains/ grains/
+COPY api/ api/
+COPY silo/ silo/
+RUN dotnet publish silo/SecurityCoach.Silo.csproj -c Release -o /app --no-restore
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app .
+# The aspnet image's unprivileged user (uid 1654).
+USER app
+ENV ASPNETCORE_URLS=http://+:8080 \
+    DOTNET_gcServer=1
+# 8080 HTTP (API, dashboard, GET /healthz for the load balancer), 11111 silo-to-silo, 30000 client gateway.
+EXPOSE 8080 11111 30000
+ENTRYPOINT ["dotnet", "SecurityCoach.Silo.dll"]

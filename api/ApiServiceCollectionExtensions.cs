@@ -24,6 +24,7 @@ public static class ApiServiceCollectionExtensions
     public static IEndpointRouteBuilder MapSecurityCoachApi(this IEndpointRouteBuilder app)
     {
         app.MapTenantApi();
+        app.MapCoachingApi();
         app.MapIngestApi();
         return app;
     }

@@ -32,7 +32,10 @@ public sealed record ChannelResponse(
     string Type,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Url,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? From,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? To);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? To)
+{
+    public static ChannelResponse Of(ChannelDefinition c) => new(c.Type, c.Url.Length == 0 ? null : c.Url, c.From, c.To);
+}
 
 public sealed record CampaignResponse(
     string CampaignId,
@@ -56,7 +59,7 @@ public sealed record CampaignResponse(
             pattern.RootElement.Clone(),
             d.RiskWeight,
             d.Tip,
-            [.. d.Channels.Select(c => new ChannelResponse(c.Type, c.Url.Length == 0 ? null : c.Url, c.From, c.To))],
+            [.. d.Channels.Select(ChannelResponse.Of)],
             d.DeliveryLimit is { } limit ? XmlConvert.ToString(limit) : null,
             d.TestMode,
             stored.Version,
@@ -79,6 +82,13 @@ public sealed record ApiKeyResponse(string KeyId, string Name, DateTimeOffset Cr
 
 /// <summary>A new key: the only time the key itself is shown.</summary>
 public sealed record CreatedKeyResponse(string KeyId, string Name, DateTimeOffset CreatedAt, string ApiKey);
+
+public sealed record SettingsRequest(ChannelBody? AlertChannel);
+
+public sealed record SettingsResponse(ChannelResponse? AlertChannel)
+{
+    public static SettingsResponse From(TenantSettings settings) => new(settings.AlertChannel is { } c ? ChannelResponse.Of(c) : null);
+}
 
 /// <summary>Dependencies of the tenant endpoints.</summary>
 public sealed record TenantServices(IGrainFactory Grains, CallerResolver Callers);
@@ -103,6 +113,15 @@ public static class TenantApi
         api.MapGet("/{tenantId}/campaigns", ListCampaigns)
             .WithName("ListCampaigns")
             .WithSummary("List the tenant's campaigns.");
+
+        api.MapPut("/{tenantId}/settings", PutSettings)
+            .WithName("PutSettings")
+            .WithSummary("Set the tenant's settings: the alert channel that hears of failed coachings.")
+            .Accepts<SettingsRequest>("application/json");
+
+        api.MapGet("/{tenantId}/settings", GetSettings)
+            .WithName("GetSettings")
+            .WithSummary("The tenant's settings (channel secrets are never returned).");
 
         api.MapPost("/{tenantId}/keys", CreateKey)
             .WithName("CreateApiKey")
@@ -224,6 +243,47 @@ public static class TenantApi
         return TypedResults.Ok(new CampaignListResponse(set.Version, [.. set.Campaigns.Select(CampaignResponse.From)]));
     }
 
+    public static async Task<Results<Ok<SettingsResponse>, ProblemHttpResult>> PutSettings(
+        HttpContext context, string tenantId, [AsParameters] TenantServices services)
+    {
+        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
+        if (caller is null)
+        {
+            return problem!;
+        }
+
+        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
+        if (!await tenant.Exists())
+        {
+            return Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
+        }
+
+        var (request, bodyProblem) = await RequestBody.ReadJsonAsync<SettingsRequest>(context.Request, context.RequestAborted);
+        if (request is null)
+        {
+            return bodyProblem!;
+        }
+
+        var settings = new TenantSettings(request.AlertChannel is { } c ? ToChannel(c) : null);
+        var errors = await tenant.PutSettings(settings);
+        return errors.Length == 0 ? TypedResults.Ok(SettingsResponse.From(settings)) : Problems.Invalid(errors);
+    }
+
+    public static async Task<Results<Ok<SettingsResponse>, ProblemHttpResult>> GetSettings(
+        HttpContext context, string tenantId, [AsParameters] TenantServices services)
+    {
+        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
+        if (caller is null)
+        {
+            return problem!;
+        }
+
+        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
+        return await tenant.Exists()
+            ? TypedResults.Ok(SettingsResponse.From(await tenant.GetSettings()))
+            : Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
+    }
+
     public static async Task<Results<Created<CreatedKeyResponse>, ProblemHttpResult>> CreateKey(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
@@ -318,6 +378,8 @@ public static class TenantApi
             [.. view.Coachings.Select(c => new CoachingSummaryResponse(c.CoachingId, c.CampaignId, c.EventId, c.Status.ToString(), c.Attempts, c.DeliveredAt))]));
     }
 
+    private static ChannelDefinition ToChannel(ChannelBody? c) => new(c?.Type ?? "", c?.Url ?? "", c?.Secret ?? "", c?.From, c?.To);
+
     /// <summary>The definition, or the fields that are missing or malformed (semantic checks are the grain's).</summary>
     private static (CampaignDefinition? Definition, List<FieldError> Errors) ToDefinition(CampaignRequest request)
     {
@@ -360,7 +422,7 @@ public static class TenantApi
             return (null, errors);
         }
 
-        var channels = request.Channels!.Select(c => new ChannelDefinition(c?.Type ?? "", c?.Url ?? "", c?.Secret ?? "", c?.From, c?.To)).ToArray();
+        var channels = request.Channels!.Select(ToChannel).ToArray();
         return (new CampaignDefinition(
             request.Name?.Trim() ?? "",
             request.Pattern!.Value.GetRawText(),

@@ -43,4 +43,37 @@ public interface ICoachingGrain : IGrainWithStringKey
     /// <summary>The coaching's progress, or null when it was never started.</summary>
     [ReadOnly]
     Task<CoachingView?> GetView();
+
+    /// <summary>
+    /// Resumes a Failed coaching: a new round of attempts (the retry policy starts over) to the channels that have
+    /// not accepted the tip. Null when the coaching is not Failed (nothing changes).
+    /// </summary>
+    Task<CoachingSummary?> Retry();
+}
+
+/// <summary>A coaching that failed, as the tenant's failure list shows it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FailedCoaching(
+    [property: Id(0)] string CoachingId,
+    [property: Id(1)] string UserKey,
+    [property: Id(2)] string CampaignId,
+    [property: Id(3)] string EventId,
+    [property: Id(4)] int Attempts,
+    [property: Id(5)] DateTimeOffset FailedAt,
+    [property: Id(6)] string LastError);
+
+/// <summary>
+/// A tenant's coachings that ended Failed (newest first, bounded), and the alert each failure raises on the
+/// tenant's alert channel. Key: the tenant id.
+/// </summary>
+public interface ICoachingFailuresGrain : IGrainWithStringKey
+{
+    /// <summary>Lists the failure and alerts the tenant; a second report of the same coaching changes nothing.</summary>
+    Task Failed(FailedCoaching failure, SecurityEvent evt);
+
+    /// <summary>Removes a coaching that was retried from the list.</summary>
+    Task Resumed(string coachingId);
+
+    [ReadOnly]
+    Task<FailedCoaching[]> List();
 }

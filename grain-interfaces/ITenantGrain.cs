@@ -20,6 +20,10 @@ public sealed record ApiKeyInfo(
     [property: Id(2)] DateTimeOffset CreatedAt,
     [property: Id(3)] DateTimeOffset? LastUsedAt);
 
+/// <summary>Tenant-wide settings.</summary>
+[GenerateSerializer, Immutable]
+public sealed record TenantSettings([property: Id(0)] ChannelDefinition? AlertChannel);
+
 /// <summary>One customer: its API keys (as hashes) and its campaigns. Key: the tenant id.</summary>
 public interface ITenantGrain : IGrainWithStringKey
 {
@@ -42,6 +46,13 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>Revokes a key at once; false when no live key has that id.</summary>
     Task<bool> RevokeApiKey(string keyId);
+
+    /// <summary>Validates and stores the tenant's settings; the errors when they are invalid (nothing changes then).</summary>
+    Task<FieldError[]> PutSettings(TenantSettings settings);
+
+    /// <summary>The tenant's settings (defaults when never set).</summary>
+    [ReadOnly]
+    ValueTask<TenantSettings> GetSettings();
 
     /// <summary>True when the tenant exists.</summary>
     [ReadOnly]

@@ -79,14 +79,13 @@ public sealed class CampaignValidator(ChannelRegistry channels)
 
         for (var i = 0; i < definitions.Length; i++)
         {
-            var path = $"channels[{i}]";
-            if (!channels.TryGet(definitions[i].Type, out var channel))
-            {
-                errors.Add(new FieldError($"{path}.type", $"unknown channel type '{definitions[i].Type}'; known: {string.Join(", ", channels.Types)}"));
-                continue;
-            }
-
-            errors.AddRange(channel.Validate(definitions[i], path));
+            errors.AddRange(ValidateChannel(definitions[i], $"channels[{i}]"));
         }
     }
+
+    /// <summary>The problems of one channel definition, named under <paramref name="path"/>.</summary>
+    public IEnumerable<FieldError> ValidateChannel(ChannelDefinition definition, string path) =>
+        channels.TryGet(definition.Type, out var channel)
+            ? channel.Validate(definition, path)
+            : [new FieldError($"{path}.type", $"unknown channel type '{definition.Type}'; known: {string.Join(", ", channels.Types)}")];
 }

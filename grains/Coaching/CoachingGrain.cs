@@ -25,6 +25,12 @@ public sealed class CoachingState
     [Id(6)] public DateTimeOffset? NextAttemptAt { get; set; }
 
     [Id(7)] public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Attempts made before the current round: a retry of a Failed coaching starts a new round of the policy.</summary>
+    [Id(8)] public int AttemptsBeforeRound { get; set; }
+
+    /// <summary>True once a Failed coaching is on the tenant's failure list.</summary>
+    [Id(9)] public bool FailureReported { get; set; }
 }
 
 /// <summary>
@@ -103,11 +109,31 @@ public sealed partial class CoachingGrain(
         return Task.FromResult<CoachingView?>(new CoachingView(Summary(), request.UserKey, [.. state.State.History]));
     }
 
+    public async Task<CoachingSummary?> Retry()
+    {
+        var s = state.State;
+        if (s is not { Status: CoachingStatus.Failed, Request: { } request })
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        s.Status = CoachingStatus.Pending;
+        s.AttemptsBeforeRound = s.Attempts;
+        s.FailureReported = false;
+        s.NextAttemptAt = now;
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(RetryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await GrainFactory.GetGrain<ICoachingFailuresGrain>(request.TenantId).Resumed(_coachingId);
+        ArmTimer(now);
+        return Summary();
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (state.State.Status != CoachingStatus.Pending)
         {
-            await UnregisterRetryReminder();
+            await Finish();
             return;
         }
 
@@ -184,7 +210,7 @@ public sealed partial class CoachingGrain(
             s.NextAttemptAt = null;
             LogDelivered(request.TenantId, _coachingId, request.CampaignId, request.UserKey, s.Attempts);
         }
-        else if (s.Attempts >= options.Value.MaxAttempts)
+        else if (s.Attempts - s.AttemptsBeforeRound >= options.Value.MaxAttempts)
         {
             s.Status = CoachingStatus.Failed;
             s.NextAttemptAt = null;
@@ -193,7 +219,7 @@ public sealed partial class CoachingGrain(
         else
         {
             // A receiver that asked for a pause (429 Retry-After) gets at least that pause.
-            retryIn = options.Value.RetryDelay(s.Attempts);
+            retryIn = options.Value.RetryDelay(s.Attempts - s.AttemptsBeforeRound);
             if (askedToWait > retryIn)
             {
                 retryIn = askedToWait;
@@ -213,11 +239,33 @@ public sealed partial class CoachingGrain(
         }
         else
         {
-            // Done: the timer no longer keeps the activation alive, and nothing needs waking up.
+            // Done: the timer no longer keeps the activation alive.
             _timer?.Dispose();
             _timer = null;
-            await UnregisterRetryReminder();
+            await Finish();
         }
+    }
+
+    /// <summary>
+    /// The end of a coaching, as an outbox: a Failed coaching is reported to the tenant's failure list (which
+    /// alerts) and only then marked reported; the reminder stays until that is done, so a crash in between
+    /// ends with the reminder waking the grain, which reports again (the list ignores a repeat).
+    /// </summary>
+    private async Task Finish()
+    {
+        var s = state.State;
+        if (s is { Status: CoachingStatus.Failed, FailureReported: false, Request: { } request })
+        {
+            var last = s.History.Count > 0 ? s.History[^1] : null;
+            await GrainFactory.GetGrain<ICoachingFailuresGrain>(request.TenantId).Failed(
+                new FailedCoaching(_coachingId, request.UserKey, request.CampaignId, request.Event.EventId, s.Attempts,
+                    last?.At ?? time.GetUtcNow(), last?.Error ?? "unknown"),
+                request.Event);
+            s.FailureReported = true;
+            await state.WriteStateAsync(CancellationToken.None);
+        }
+
+        await UnregisterRetryReminder();
     }
 
     private async Task<ChannelResult> Send(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)

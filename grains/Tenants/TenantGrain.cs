@@ -18,6 +18,8 @@ public sealed class TenantState
 
     /// <summary>Moves on every campaign change; user grains recompile their campaigns when it does.</summary>
     [Id(4)] public long CampaignSetVersion { get; set; }
+
+    [Id(5)] public TenantSettings Settings { get; set; } = new(AlertChannel: null);
 }
 
 /// <summary>An API key as stored: the SHA-256 of the key (keys are 256-bit random, so a fast hash is enough).</summary>
@@ -182,6 +184,25 @@ public sealed class TenantGrain(
         await state.WriteStateAsync();
         return new PutCampaignResult(stored, []);
     }
+
+    public async Task<FieldError[]> PutSettings(TenantSettings settings)
+    {
+        if (!state.RecordExists)
+        {
+            return [new FieldError("tenantId", "no such tenant")];
+        }
+
+        FieldError[] errors = settings.AlertChannel is { } alert ? [.. validator.ValidateChannel(alert, "alertChannel")] : [];
+        if (errors.Length == 0)
+        {
+            state.State.Settings = settings;
+            await state.WriteStateAsync();
+        }
+
+        return errors;
+    }
+
+    public ValueTask<TenantSettings> GetSettings() => ValueTask.FromResult(state.State.Settings);
 
     public ValueTask<CampaignSet> GetCampaigns() => ValueTask.FromResult(CurrentSet());
 

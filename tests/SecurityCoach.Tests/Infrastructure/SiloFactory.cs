@@ -29,8 +29,12 @@ public sealed class SiloFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("SecurityCoach:Local:SiloPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SecurityCoach:Local:GatewayPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SecurityCoach:Coaching:RetryInitialDelay", "00:00:00.100");
+        builder.UseSetting("SecurityCoach:Coaching:MaxAttempts", MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SecurityCoach:MaxIngestBodyBytes", MaxIngestBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    /// <summary>Few, so a coaching fails within half a second.</summary>
+    public const int MaxAttempts = 3;
 
     /// <summary>Small, so the 413 test need not send megabytes.</summary>
     public const int MaxIngestBodyBytes = 256 * 1024;

@@ -9,11 +9,12 @@ namespace SecurityCoach.Tests.Notifications;
 /// <summary>Channels built as the silo builds them, with a short channel timeout.</summary>
 public static class ChannelTestKit
 {
-    public static readonly TimeSpan ChannelTimeout = TimeSpan.FromMilliseconds(500);
+    /// <summary>Generous, so a cold start on a busy machine is not mistaken for a timeout; the timeout test sets its own.</summary>
+    public static readonly TimeSpan ChannelTimeout = TimeSpan.FromSeconds(10);
 
-    public static HttpDelivery Http() => new(
+    public static HttpDelivery Http(TimeSpan? channelTimeout = null) => new(
         new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>(),
-        Coaching(),
+        Coaching(channelTimeout),
         TimeProvider.System);
 
     public static IOptions<CoachingOptions> Coaching(TimeSpan? channelTimeout = null) =>

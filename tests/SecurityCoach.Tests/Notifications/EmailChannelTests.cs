@@ -20,8 +20,7 @@ public sealed class EmailChannelTests : IAsyncLifetime
 
     private EmailChannel Channel(int? port = null, string? defaultFrom = "Security <security@securitycoach.example>") => new(
         Options.Create(new EmailOptions { Host = "127.0.0.1", Port = port ?? _smtp.Port, Security = SecureSocketOptions.None, DefaultFrom = defaultFrom }),
-        // Generous: the first SMTP session of the test run pays for JIT on both ends.
-        ChannelTestKit.Coaching(TimeSpan.FromSeconds(10)));
+        ChannelTestKit.Coaching());
 
     [Fact]
     public async Task The_tip_arrives_as_text_and_html_from_the_tenants_sender()

@@ -12,11 +12,11 @@ public sealed class HttpChannelTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _receiver.DisposeAsync();
 
-    private static ICoachingChannel Channel(string type) => type switch
+    private static ICoachingChannel Channel(string type, TimeSpan? timeout = null) => type switch
     {
-        "slack" => new SlackChannel(ChannelTestKit.Http()),
-        "teams" => new TeamsChannel(ChannelTestKit.Http()),
-        _ => new WebhookChannel(ChannelTestKit.Http()),
+        "slack" => new SlackChannel(ChannelTestKit.Http(timeout)),
+        "teams" => new TeamsChannel(ChannelTestKit.Http(timeout)),
+        _ => new WebhookChannel(ChannelTestKit.Http(timeout)),
     };
 
     [Fact]
@@ -63,7 +63,9 @@ public sealed class HttpChannelTests : IAsyncLifetime
         var hook = _receiver.NewHook("a-secret-of-16-chars");
         _receiver.Script(hook, status);
 
-        var result = await Channel(type).SendAsync(new ChannelDefinition(type, hook, "a-secret-of-16-chars"), ChannelTestKit.Message(), default);
+        // A short timeout only where the receiver hangs on purpose.
+        var timeout = status == WebhookReceiver.Hang ? TimeSpan.FromMilliseconds(500) : (TimeSpan?)null;
+        var result = await Channel(type, timeout).SendAsync(new ChannelDefinition(type, hook, "a-secret-of-16-chars"), ChannelTestKit.Message(), default);
 
         Assert.False(result.Delivered);
         Assert.Equal(expected, result.ErrorName);

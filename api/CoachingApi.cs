@@ -1,0 +1,105 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace SecurityCoach.Api;
+
+public sealed record DeliveryAttemptResponse(int Number, DateTimeOffset At, bool Succeeded, string? Error, double? NextRetryInSeconds);
+
+public sealed record CoachingResponse(
+    string CoachingId,
+    string UserKey,
+    string CampaignId,
+    string EventId,
+    string Status,
+    int Attempts,
+    DateTimeOffset? DeliveredAt,
+    DeliveryAttemptResponse[] History)
+{
+    public static CoachingResponse From(CoachingView view) => new(
+        view.Summary.CoachingId,
+        view.UserKey,
+        view.Summary.CampaignId,
+        view.Summary.EventId,
+        view.Summary.Status.ToString(),
+        view.Summary.Attempts,
+        view.Summary.DeliveredAt,
+        [.. view.History.Select(a => new DeliveryAttemptResponse(a.Number, a.At, a.Succeeded, a.Error, a.NextRetryIn?.TotalSeconds))]);
+}
+
+/// <summary>A tenant's coachings: one with its attempt history, the failed ones, and a retry of a failed one.</summary>
+public static class CoachingApi
+{
+    public static IEndpointRouteBuilder MapCoachingApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/tenants/{tenantId}/coachings").WithTags("Coachings");
+
+        api.MapGet("/", ListCoachings)
+            .WithName("ListCoachings")
+            .WithSummary("The tenant's failed coachings, newest first (status=Failed).");
+
+        api.MapGet("/{coachingId}", GetCoaching)
+            .WithName("GetCoaching")
+            .WithSummary("One coaching with every delivery attempt: time, outcome, error, the wait before the next.");
+
+        api.MapPost("/{coachingId}/retry", RetryCoaching)
+            .WithName("RetryCoaching")
+            .WithSummary("Resume a Failed coaching: a new round of attempts to the channels that have not accepted it.");
+
+        return app;
+    }
+
+    public static async Task<Results<Ok<FailedCoaching[]>, ProblemHttpResult>> ListCoachings(
+        HttpContext context, string tenantId, string? status, [AsParameters] TenantServices services)
+    {
+        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
+        if (caller is null)
+        {
+            return problem!;
+        }
+
+        if (!string.Equals(status, nameof(CoachingStatus.Failed), StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.Invalid([new FieldError("status", "only status=Failed is listed; read one coaching with GET …/coachings/{coachingId}")]);
+        }
+
+        return TypedResults.Ok(await services.Grains.GetGrain<ICoachingFailuresGrain>(tenantId).List());
+    }
+
+    public static async Task<Results<Ok<CoachingResponse>, ProblemHttpResult>> GetCoaching(
+        HttpContext context, string tenantId, string coachingId, [AsParameters] TenantServices services)
+    {
+        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
+        if (caller is null)
+        {
+            return problem!;
+        }
+
+        var view = await services.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, coachingId)).GetView();
+        return view is null
+            ? Problems.NotFound("coaching-not-found", $"Tenant '{tenantId}' has no coaching '{coachingId}'.")
+            : TypedResults.Ok(CoachingResponse.From(view));
+    }
+
+    public static async Task<Results<Accepted<CoachingSummary>, ProblemHttpResult>> RetryCoaching(
+        HttpContext context, string tenantId, string coachingId, [AsParameters] TenantServices services)
+    {
+        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
+        if (caller is null)
+        {
+            return problem!;
+        }
+
+        var grain = services.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, coachingId));
+        if (await grain.Retry() is { } resumed)
+        {
+            return TypedResults.Accepted($"/v1/tenants/{tenantId}/coachings/{coachingId}", resumed);
+        }
+
+        var view = await grain.GetView();
+        return view is null
+            ? Problems.NotFound("coaching-not-found", $"Tenant '{tenantId}' has no coaching '{coachingId}'.")
+            : Problems.Conflict("coaching-not-failed", $"Coaching '{coachingId}' is {view.Summary.Status}; only a Failed coaching can be retried.");
+    }
+}

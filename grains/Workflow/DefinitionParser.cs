@@ -179,9 +179,10 @@ internal sealed class DefinitionParser(Func<string, bool>? isKnownResource)
             return null;
         }
 
+        // Enum.TryParse alone would also take "1" or "Pass,Task".
         if (!state.TryGetProperty("Type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String
-            || !Enum.TryParse<StateType>(typeElement.GetString(), ignoreCase: false, out var type)
-            || !Enum.IsDefined(type) || char.IsDigit(typeElement.GetString()![0]))
+            || !Enum.GetNames<StateType>().Contains(typeElement.GetString())
+            || !Enum.TryParse<StateType>(typeElement.GetString(), ignoreCase: false, out var type))
         {
             Error(Paths.Field(path, "Type"), "Type is required and must be one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map");
             return null;

@@ -10,13 +10,11 @@ public static class ErrorNames
     public const string TaskFailed = "States.TaskFailed";
 
     public const string Timeout = "States.Timeout";
-    public const string HeartbeatTimeout = "States.HeartbeatTimeout";
     public const string Runtime = "States.Runtime";
     public const string NoChoiceMatched = "States.NoChoiceMatched";
     public const string ParameterPathFailure = "States.ParameterPathFailure";
     public const string ResultPathMatchFailure = "States.ResultPathMatchFailure";
     public const string IntrinsicFailure = "States.IntrinsicFailure";
-    public const string BranchFailed = "States.BranchFailed";
 
     internal const string Prefix = "States.";
 

@@ -15,6 +15,4 @@ internal sealed class EvaluationScope(JsonNode? input, Func<JsonNode> contextFac
 
     /// <summary>Applies the path to the input, or to the context object for <c>$$</c> paths.</summary>
     public bool TrySelect(JsonPath path, out JsonNode? value) => path.TrySelect(path.IsContext ? Context : Input, out value);
-
-    public EvaluationScope WithInput(JsonNode? newInput) => new(newInput, () => Context, Random);
 }

@@ -1,0 +1,652 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace SecurityCoach.Workflow;
+
+/// <summary>
+/// Runs executions of one state machine as a step function over <see cref="ExecutionState"/>: <see cref="Advance"/>
+/// moves an execution as far as it can go without the outside world and says what the host must do next (run a
+/// task, wake up later, or nothing more: it succeeded or failed). The engine never awaits, sleeps or reads a clock;
+/// given the same state, time, report and random source it does the same thing. See README.md beside this file.
+/// </summary>
+public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSource? random = null)
+{
+    /// <summary>Transitions one Advance may make before it gives up on a loop that never waits (States.Runtime).</summary>
+    public const int MaxTransitionsPerAdvance = 10_000;
+
+    private readonly IRandomSource _random = random ?? SharedRandomSource.Instance;
+
+    public StateMachineDefinition Definition { get; } = definition;
+
+    /// <summary>A new execution, positioned before its first state. Nothing runs until <see cref="Advance"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="inputJson"/> is not JSON.</exception>
+    public ExecutionState Start(string executionId, string? inputJson, DateTimeOffset now)
+    {
+        string input;
+        try
+        {
+            input = Serialize(JsonNode.Parse(string.IsNullOrWhiteSpace(inputJson) ? "{}" : inputJson));
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"execution input is not JSON: {e.Message}", nameof(inputJson), e);
+        }
+
+        var state = new ExecutionState { ExecutionId = executionId, InputJson = input, StartedAt = now };
+        state.Frames.Add(new ExecutionFrame { StateName = Definition.StartAt, InputJson = input, EnteredAt = now });
+        state.History.Add(new HistoryEvent { Id = 1, Timestamp = now, Type = HistoryEventType.ExecutionStarted, Input = input });
+        return state;
+    }
+
+    /// <summary>
+    /// Moves the execution on (changing <paramref name="state"/> in place; persist it afterwards) and returns what
+    /// the host must do next. Call it again with the task's report, when a <see cref="WorkflowCommand.WaitUntil"/>
+    /// time has come, or at a task's deadline. A report whose key is not the task being awaited is ignored, and
+    /// calling Advance twice without news returns the same command, so a host that resumes after a crash simply
+    /// calls Advance again.
+    /// </summary>
+    public WorkflowCommand Advance(ExecutionState state, DateTimeOffset now, WorkflowEvent? report = null) =>
+        new Step(this, state, now).Run(report);
+
+    private static string Serialize(JsonNode? node) => node?.ToJsonString() ?? "null";
+
+    private static JsonNode? Parse(string json) => JsonNode.Parse(json);
+
+    private sealed class Step(WorkflowEngine engine, ExecutionState state, DateTimeOffset now)
+    {
+        private DateTimeOffset? MachineDeadline =>
+            engine.Definition.TimeoutSeconds is { } seconds ? state.StartedAt.AddSeconds(seconds) : null;
+
+        private ExecutionFrame Top => state.Frames[^1];
+
+        public WorkflowCommand Run(WorkflowEvent? report)
+        {
+            switch (state.Status)
+            {
+                case ExecutionStatus.Succeeded:
+                    return new WorkflowCommand.Succeeded(state.OutputJson ?? "null");
+                case ExecutionStatus.Failed:
+                    return new WorkflowCommand.Failed(state.Error, state.Cause);
+            }
+
+            for (var transitions = 0; ; transitions++)
+            {
+                if (MachineDeadline is { } deadline && now >= deadline)
+                {
+                    return FailExecution(ErrorNames.Timeout, $"The execution ran longer than its TimeoutSeconds ({engine.Definition.TimeoutSeconds}).");
+                }
+
+                if (transitions >= MaxTransitionsPerAdvance)
+                {
+                    return FailExecution(ErrorNames.Runtime, $"More than {MaxTransitionsPerAdvance} transitions without a task or a wait.");
+                }
+
+                var frame = Top;
+                var definition = StateOf(state.Frames.Count - 1);
+                WorkflowCommand? command;
+                switch (frame.Phase)
+                {
+                    case FramePhase.Ready:
+                        command = RunState(frame, definition);
+                        break;
+                    case FramePhase.AwaitingTask when report is not null && report.IdempotencyKey == frame.TaskKey:
+                        command = OnReport(frame, definition, report);
+                        report = null;
+                        break;
+                    case FramePhase.AwaitingTask when now >= frame.TaskDeadline:
+                        Record(HistoryEventType.TaskFailed, frame, attempt: frame.Attempt, key: frame.TaskKey, error: ErrorNames.Timeout,
+                            cause: "The task did not report before its deadline.");
+                        command = RaiseError(frame, definition, ErrorNames.Timeout, "The task did not report before its deadline.");
+                        break;
+                    case FramePhase.AwaitingTask:
+                        return RunTaskCommand(frame);
+                    case FramePhase.Waiting or FramePhase.Retrying when now < frame.ResumeAt:
+                        return new WorkflowCommand.WaitUntil(Earliest(frame.ResumeAt!.Value, MachineDeadline));
+                    case FramePhase.Waiting:
+                        command = Guard(frame, definition, () =>
+                            Transition(frame, definition, ApplyPath(definition.OutputPath, ApplyPath(definition.InputPath, Parse(frame.InputJson))), definition.Next));
+                        break;
+                    case FramePhase.Retrying:
+                        frame.Phase = FramePhase.Ready;
+                        frame.ResumeAt = null;
+                        command = null;
+                        break;
+                    default:
+                        throw new InvalidOperationException($"execution {state.ExecutionId}: frame '{frame.Scope}{frame.StateName}' waits for children that are not running");
+                }
+
+                if (command is not null)
+                {
+                    return command;
+                }
+            }
+        }
+
+        private static DateTimeOffset Earliest(DateTimeOffset time, DateTimeOffset? other) => other is { } o && o < time ? o : time;
+
+        private StateDefinition StateOf(int frameIndex) => MachineOf(frameIndex).States[state.Frames[frameIndex].StateName];
+
+        private StateMachineDefinition MachineOf(int frameIndex)
+        {
+            var machine = engine.Definition;
+            for (var k = 1; k <= frameIndex; k++)
+            {
+                var parent = machine.States[state.Frames[k - 1].StateName];
+                machine = parent.Type == StateType.Parallel ? parent.Branches[state.Frames[k].ChildIndex] : parent.ItemProcessor!;
+            }
+
+            return machine;
+        }
+
+        private WorkflowCommand? Guard(ExecutionFrame frame, StateDefinition definition, Func<WorkflowCommand?> body)
+        {
+            try
+            {
+                return body();
+            }
+            catch (WorkflowError e)
+            {
+                return RaiseError(frame, definition, e.Error, e.Message);
+            }
+        }
+
+        private WorkflowCommand? RunState(ExecutionFrame frame, StateDefinition definition)
+        {
+            if (frame.Attempt == 0)
+            {
+                var qualified = frame.Scope + frame.StateName;
+                state.Visits[qualified] = state.Visits.GetValueOrDefault(qualified) + 1;
+                Record(HistoryEventType.StateEntered, frame, input: frame.InputJson);
+            }
+
+            frame.Attempt++;
+            return Guard(frame, definition, () =>
+            {
+                var raw = Parse(frame.InputJson);
+                switch (definition.Type)
+                {
+                    case StateType.Pass:
+                        var passInput = EffectiveInput(frame, definition, raw);
+                        return CompleteWithResult(frame, definition, definition.HasResult ? definition.Result?.DeepClone() : passInput);
+                    case StateType.Task:
+                        return ScheduleTask(frame, definition, raw);
+                    case StateType.Choice:
+                        return Choose(frame, definition, raw);
+                    case StateType.Wait:
+                        StartWait(frame, definition, raw);
+                        return null;
+                    case StateType.Succeed:
+                        return Transition(frame, definition, ApplyPath(definition.OutputPath, ApplyPath(definition.InputPath, raw)), next: null);
+                    case StateType.Fail:
+                        return FailState(frame, definition, raw);
+                    case StateType.Parallel:
+                        var branchInput = Serialize(EffectiveInput(frame, definition, raw));
+                        frame.ChildInputs = [.. Enumerable.Repeat(branchInput, definition.Branches.Count)];
+                        return StartChildren(frame, definition);
+                    default:
+                        frame.ChildInputs = MapItems(frame, definition, raw);
+                        return StartChildren(frame, definition);
+                }
+            });
+        }
+
+        private JsonNode? EffectiveInput(ExecutionFrame frame, StateDefinition definition, JsonNode? raw)
+        {
+            var input = ApplyPath(definition.InputPath, raw);
+            return definition.Parameters is null ? input : definition.Parameters.Apply(Scope(frame, input), ErrorNames.ParameterPathFailure);
+        }
+
+        private WorkflowCommand.RunTask ScheduleTask(ExecutionFrame frame, StateDefinition definition, JsonNode? raw)
+        {
+            var qualified = frame.Scope + frame.StateName;
+            var visits = state.Visits.GetValueOrDefault(qualified, 1);
+            frame.TaskKey = visits > 1
+                ? $"{state.ExecutionId}/{qualified}#{visits}/{frame.Attempt}"
+                : $"{state.ExecutionId}/{qualified}/{frame.Attempt}";
+            var input = ApplyPath(definition.InputPath, raw);
+            var timeout = definition.TimeoutSeconds ?? PositiveSeconds(definition.TimeoutSecondsPath, input) ?? StateMachineDefinition.DefaultTaskTimeoutSeconds;
+            var taskInput = definition.Parameters is null ? input : definition.Parameters.Apply(Scope(frame, input), ErrorNames.ParameterPathFailure);
+            frame.TaskResource = definition.Resource;
+            frame.TaskInputJson = Serialize(taskInput);
+            frame.TaskDeadline = now.AddSeconds(timeout);
+            frame.Phase = FramePhase.AwaitingTask;
+            Record(HistoryEventType.TaskScheduled, frame, attempt: frame.Attempt, resource: definition.Resource, key: frame.TaskKey,
+                input: frame.TaskInputJson, until: frame.TaskDeadline);
+            return RunTaskCommand(frame);
+        }
+
+        private int? PositiveSeconds(JsonPath? path, JsonNode? input)
+        {
+            if (path is null)
+            {
+                return null;
+            }
+
+            return path.TrySelect(input, out var value) && value is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+                && v.GetValue<double>() is var d && d >= 1 && d == Math.Floor(d) && d <= int.MaxValue
+                ? (int)d
+                : throw new WorkflowError(ErrorNames.Runtime, $"'{path}' must select a positive integer number of seconds");
+        }
+
+        private WorkflowCommand.RunTask RunTaskCommand(ExecutionFrame frame) =>
+            new(frame.TaskResource!, frame.TaskInputJson!, frame.TaskKey!, Earliest(frame.TaskDeadline!.Value, MachineDeadline));
+
+        private WorkflowCommand? OnReport(ExecutionFrame frame, StateDefinition definition, WorkflowEvent report)
+        {
+            var key = frame.TaskKey;
+            frame.TaskKey = null;
+            frame.TaskDeadline = null;
+            frame.TaskInputJson = null;
+            frame.TaskResource = null;
+            switch (report)
+            {
+                case WorkflowEvent.TaskSucceeded succeeded:
+                    JsonNode? result;
+                    try
+                    {
+                        result = Parse(succeeded.ResultJson);
+                    }
+                    catch (JsonException e)
+                    {
+                        Record(HistoryEventType.TaskFailed, frame, attempt: frame.Attempt, key: key, error: ErrorNames.Runtime, cause: e.Message);
+                        return FailExecution(ErrorNames.Runtime, $"The task's result is not JSON: {e.Message}");
+                    }
+
+                    Record(HistoryEventType.TaskSucceeded, frame, attempt: frame.Attempt, key: key, output: Serialize(result));
+                    return CompleteWithResult(frame, definition, result);
+                case WorkflowEvent.TaskFailed failed:
+                    Record(HistoryEventType.TaskFailed, frame, attempt: frame.Attempt, key: key, error: failed.Error, cause: failed.Cause);
+                    return RaiseError(frame, definition, failed.Error, failed.Cause);
+                default:
+                    throw new ArgumentException($"unknown report {report.GetType().Name}", nameof(report));
+            }
+        }
+
+        private WorkflowCommand? Choose(ExecutionFrame frame, StateDefinition definition, JsonNode? raw)
+        {
+            var input = ApplyPath(definition.InputPath, raw);
+            var scope = Scope(frame, input);
+            string? next = null;
+            foreach (var (rule, target) in definition.Choices)
+            {
+                if (rule.Evaluate(scope))
+                {
+                    next = target;
+                    break;
+                }
+            }
+
+            next ??= definition.Default ?? throw new WorkflowError(ErrorNames.NoChoiceMatched, $"No choice rule of '{frame.StateName}' matched and it has no Default.");
+            return Transition(frame, definition, ApplyPath(definition.OutputPath, input), next);
+        }
+
+        private void StartWait(ExecutionFrame frame, StateDefinition definition, JsonNode? raw)
+        {
+            var input = ApplyPath(definition.InputPath, raw);
+            DateTimeOffset until;
+            if (definition.Seconds is { } seconds)
+            {
+                until = now.AddSeconds(seconds);
+            }
+            else if (definition.Timestamp is { } timestamp)
+            {
+                until = timestamp;
+            }
+            else if (definition.SecondsPath is { } secondsPath)
+            {
+                until = secondsPath.TrySelect(input, out var value) && value is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+                    && v.GetValue<double>() is var d && d >= 0 && d == Math.Floor(d)
+                    ? now.AddSeconds(d)
+                    : throw new WorkflowError(ErrorNames.Runtime, $"SecondsPath '{secondsPath}' must select a non-negative integer");
+            }
+            else
+            {
+                var timestampPath = definition.TimestampPath!;
+                until = timestampPath.TrySelect(input, out var value) && value is JsonValue v && v.GetValueKind() == JsonValueKind.String
+                    && Timestamps.TryParse(v.GetValue<string>(), out var t)
+                    ? t
+                    : throw new WorkflowError(ErrorNames.Runtime, $"TimestampPath '{timestampPath}' must select an RFC 3339 timestamp");
+            }
+
+            frame.ResumeAt = until;
+            frame.Phase = FramePhase.Waiting;
+            Record(HistoryEventType.WaitStarted, frame, until: until);
+        }
+
+        private WorkflowCommand? FailState(ExecutionFrame frame, StateDefinition definition, JsonNode? raw)
+        {
+            var error = definition.Error ?? SelectString(definition.ErrorPath, raw);
+            var cause = definition.Cause ?? SelectString(definition.CausePath, raw);
+            Record(HistoryEventType.StateFailed, frame, error: error, cause: cause);
+            return FrameFailed(error, cause);
+        }
+
+        private static string? SelectString(JsonPath? path, JsonNode? input)
+        {
+            if (path is null)
+            {
+                return null;
+            }
+
+            return path.TrySelect(input, out var value) && value is JsonValue v && v.GetValueKind() == JsonValueKind.String
+                ? v.GetValue<string>()
+                : throw new WorkflowError(ErrorNames.Runtime, $"'{path}' must select a string");
+        }
+
+        private List<string> MapItems(ExecutionFrame frame, StateDefinition definition, JsonNode? raw)
+        {
+            var input = ApplyPath(definition.InputPath, raw);
+            if (!definition.ItemsPath.TrySelect(input, out var selected) || selected is not JsonArray items)
+            {
+                throw new WorkflowError(ErrorNames.Runtime, $"ItemsPath '{definition.ItemsPath}' must select an array");
+            }
+
+            var inputs = new List<string>(items.Count);
+            for (var i = 0; i < items.Count; i++)
+            {
+                var item = items[i];
+                if (definition.ItemSelector is null)
+                {
+                    inputs.Add(Serialize(item));
+                    continue;
+                }
+
+                var index = i;
+                var scope = new EvaluationScope(input, () =>
+                {
+                    var context = Context(frame);
+                    context["Map"] = new JsonObject { ["Item"] = new JsonObject { ["Index"] = index, ["Value"] = item?.DeepClone() } };
+                    return context;
+                }, engine._random);
+                inputs.Add(Serialize(definition.ItemSelector.Apply(scope, ErrorNames.ParameterPathFailure)));
+            }
+
+            return inputs;
+        }
+
+        private WorkflowCommand? StartChildren(ExecutionFrame frame, StateDefinition definition)
+        {
+            frame.ChildResults = [];
+            if (frame.ChildInputs.Count == 0)
+            {
+                return CompleteWithResult(frame, definition, new JsonArray());
+            }
+
+            frame.Phase = FramePhase.RunningChildren;
+            PushChild(frame, definition, 0);
+            return null;
+        }
+
+        private void PushChild(ExecutionFrame parent, StateDefinition parentDefinition, int index)
+        {
+            var machine = parentDefinition.Type == StateType.Parallel ? parentDefinition.Branches[index] : parentDefinition.ItemProcessor!;
+            state.Frames.Add(new ExecutionFrame
+            {
+                Scope = $"{parent.Scope}{parent.StateName}[{index}]/",
+                ChildIndex = index,
+                StateName = machine.StartAt,
+                InputJson = parent.ChildInputs[index],
+                EnteredAt = now,
+            });
+        }
+
+        /// <summary>ResultSelector, ResultPath and OutputPath over a state's result, then on to Next.</summary>
+        private WorkflowCommand? CompleteWithResult(ExecutionFrame frame, StateDefinition definition, JsonNode? result) =>
+            Guard(frame, definition, () =>
+            {
+                if (definition.ResultSelector is not null)
+                {
+                    result = definition.ResultSelector.Apply(Scope(frame, result), ErrorNames.ParameterPathFailure);
+                }
+
+                var output = ApplyResultPath(definition.ResultPath, Parse(frame.InputJson), result);
+                return Transition(frame, definition, ApplyPath(definition.OutputPath, output), definition.Next);
+            });
+
+        private static JsonNode? ApplyResultPath(JsonPath? resultPath, JsonNode? raw, JsonNode? result)
+        {
+            if (resultPath is null)
+            {
+                return raw;
+            }
+
+            return resultPath.TrySet(raw, result, out var output)
+                ? output
+                : throw new WorkflowError(ErrorNames.ResultPathMatchFailure, $"Unable to apply ResultPath '{resultPath}' to the state's input.");
+        }
+
+        private static JsonNode? ApplyPath(JsonPath? path, JsonNode? input)
+        {
+            if (path is null)
+            {
+                return new JsonObject();
+            }
+
+            return path.TrySelect(input, out var value)
+                ? value
+                : throw new WorkflowError(ErrorNames.Runtime, $"Invalid path '{path}': no value at this path in the input.");
+        }
+
+        /// <summary>Leaves the current state: on to <paramref name="next"/>, or the frame ends when it is null.</summary>
+        private WorkflowCommand? Transition(ExecutionFrame frame, StateDefinition definition, JsonNode? output, string? next)
+        {
+            var outputJson = Serialize(output);
+            Record(HistoryEventType.StateExited, frame, output: outputJson, next: next);
+            if (next is null)
+            {
+                return FrameSucceeded(outputJson);
+            }
+
+            frame.StateName = next;
+            frame.InputJson = outputJson;
+            frame.Phase = FramePhase.Ready;
+            frame.EnteredAt = now;
+            frame.Attempt = 0;
+            frame.RetryCounts = [];
+            frame.ResumeAt = null;
+            frame.TaskKey = null;
+            frame.TaskDeadline = null;
+            frame.TaskInputJson = null;
+            frame.TaskResource = null;
+            frame.ChildInputs = [];
+            frame.ChildResults = [];
+            return null;
+        }
+
+        private WorkflowCommand? FrameSucceeded(string outputJson)
+        {
+            if (state.Frames.Count == 1)
+            {
+                state.Status = ExecutionStatus.Succeeded;
+                state.OutputJson = outputJson;
+                state.CompletedAt = now;
+                Record(HistoryEventType.ExecutionSucceeded, null, output: outputJson);
+                return new WorkflowCommand.Succeeded(outputJson);
+            }
+
+            state.Frames.RemoveAt(state.Frames.Count - 1);
+            var parent = Top;
+            var parentDefinition = StateOf(state.Frames.Count - 1);
+            parent.ChildResults.Add(outputJson);
+            if (parent.ChildResults.Count < parent.ChildInputs.Count)
+            {
+                PushChild(parent, parentDefinition, parent.ChildResults.Count);
+                return null;
+            }
+
+            var results = new JsonArray();
+            foreach (var result in parent.ChildResults)
+            {
+                results.Add(Parse(result));
+            }
+
+            parent.Phase = FramePhase.Ready;
+            parent.ChildInputs = [];
+            parent.ChildResults = [];
+            return CompleteWithResult(parent, parentDefinition, results);
+        }
+
+        private WorkflowCommand? FrameFailed(string? error, string? cause)
+        {
+            if (state.Frames.Count == 1)
+            {
+                return FailExecution(error, cause);
+            }
+
+            state.Frames.RemoveAt(state.Frames.Count - 1);
+            var parent = Top;
+            parent.Phase = FramePhase.Ready;
+            parent.ChildInputs = [];
+            parent.ChildResults = [];
+            return RaiseError(parent, StateOf(state.Frames.Count - 1), error, cause);
+        }
+
+        /// <summary>The state failed: retry it, catch the error, or fail its frame (the spec's order).</summary>
+        private WorkflowCommand? RaiseError(ExecutionFrame frame, StateDefinition definition, string? error, string? cause)
+        {
+            var name = error ?? "";
+            if (name == ErrorNames.Runtime)
+            {
+                Record(HistoryEventType.StateFailed, frame, error: error, cause: cause);
+                return FailExecution(error, cause);
+            }
+
+            for (var i = 0; i < definition.Retry.Count; i++)
+            {
+                var retrier = definition.Retry[i];
+                if (!ErrorNames.Matches(retrier.ErrorEquals, name))
+                {
+                    continue;
+                }
+
+                while (frame.RetryCounts.Count < definition.Retry.Count)
+                {
+                    frame.RetryCounts.Add(0);
+                }
+
+                // Only the first matching retrier counts; once it is spent the error goes to the catchers.
+                if (frame.RetryCounts[i] < retrier.MaxAttempts)
+                {
+                    frame.RetryCounts[i]++;
+                    frame.ResumeAt = now + RetryDelay(retrier, frame.RetryCounts[i]);
+                    frame.Phase = FramePhase.Retrying;
+                    Record(HistoryEventType.RetryScheduled, frame, attempt: frame.Attempt, error: error, cause: cause, until: frame.ResumeAt);
+                    return null;
+                }
+
+                break;
+            }
+
+            foreach (var catcher in definition.Catch)
+            {
+                if (!ErrorNames.Matches(catcher.ErrorEquals, name))
+                {
+                    continue;
+                }
+
+                var errorOutput = new JsonObject { ["Error"] = error, ["Cause"] = cause };
+                JsonNode? output;
+                try
+                {
+                    output = ApplyResultPath(catcher.ResultPath, Parse(frame.InputJson), errorOutput);
+                }
+                catch (WorkflowError e)
+                {
+                    Record(HistoryEventType.StateFailed, frame, error: e.Error, cause: e.Message);
+                    return FrameFailed(e.Error, e.Message);
+                }
+
+                Record(HistoryEventType.ErrorCaught, frame, error: error, cause: cause, next: catcher.Next);
+                return Transition(frame, definition, output, catcher.Next);
+            }
+
+            Record(HistoryEventType.StateFailed, frame, error: error, cause: cause);
+            return FrameFailed(error, cause);
+        }
+
+        private TimeSpan RetryDelay(Retrier retrier, int retry)
+        {
+            var seconds = retrier.IntervalSeconds * Math.Pow(retrier.BackoffRate, retry - 1);
+            if (retrier.MaxDelaySeconds is { } cap && seconds > cap)
+            {
+                seconds = cap;
+            }
+
+            if (retrier.Jitter == JitterStrategy.Full)
+            {
+                seconds *= engine._random.NextDouble();
+            }
+
+            // TimeSpan tops out near 29,000 years; a huge backoff is effectively "never".
+            return TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2));
+        }
+
+        private WorkflowCommand.Failed FailExecution(string? error, string? cause)
+        {
+            state.Status = ExecutionStatus.Failed;
+            state.Error = error;
+            state.Cause = cause;
+            state.CompletedAt = now;
+            Record(HistoryEventType.ExecutionFailed, null, error: error, cause: cause);
+            return new WorkflowCommand.Failed(error, cause);
+        }
+
+        private EvaluationScope Scope(ExecutionFrame frame, JsonNode? input) => new(input, () => Context(frame), engine._random);
+
+        /// <summary>The <c>$$</c> context object: execution, state, and the task token (the idempotency key).</summary>
+        private JsonObject Context(ExecutionFrame frame)
+        {
+            var context = new JsonObject
+            {
+                ["Execution"] = new JsonObject
+                {
+                    ["Id"] = state.ExecutionId,
+                    ["Name"] = state.ExecutionId,
+                    ["Input"] = Parse(state.InputJson),
+                    ["StartTime"] = Timestamps.Format(state.StartedAt),
+                },
+                ["State"] = new JsonObject
+                {
+                    ["Name"] = frame.StateName,
+                    ["EnteredTime"] = Timestamps.Format(frame.EnteredAt),
+                    ["RetryCount"] = Math.Max(0, frame.Attempt - 1),
+                },
+            };
+            if (frame.TaskKey is not null)
+            {
+                context["Task"] = new JsonObject { ["Token"] = frame.TaskKey };
+            }
+
+            return context;
+        }
+
+        private void Record(
+            HistoryEventType type,
+            ExecutionFrame? frame,
+            int? attempt = null,
+            string? resource = null,
+            string? key = null,
+            string? input = null,
+            string? output = null,
+            string? error = null,
+            string? cause = null,
+            DateTimeOffset? until = null,
+            string? next = null) =>
+            state.History.Add(new HistoryEvent
+            {
+                Id = state.History.Count + 1,
+                Timestamp = now,
+                Type = type,
+                State = frame is null ? null : frame.Scope + frame.StateName,
+                Attempt = attempt,
+                Resource = resource,
+                IdempotencyKey = key,
+                Input = input,
+                Output = output,
+                Error = error,
+                Cause = cause,
+                Until = until,
+                Next = next,
+            });
+    }
+}

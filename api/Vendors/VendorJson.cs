@@ -66,8 +66,14 @@ internal static class VendorJson
             return vendorId.GetRawText();
         }
 
+        return HashId(JsonMarshal.GetRawUtf8Value(raw));
+    }
+
+    /// <summary>"sha256:" and the hex SHA-256 of a raw event's bytes: the id of an event that has none of its own.</summary>
+    public static string HashId(ReadOnlySpan<byte> raw)
+    {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(JsonMarshal.GetRawUtf8Value(raw), hash);
+        SHA256.HashData(raw, hash);
         Span<char> id = stackalloc char[7 + (2 * SHA256.HashSizeInBytes)];
         "sha256:".CopyTo(id);
         Convert.TryToHexStringLower(hash, id[7..], out _);

@@ -58,10 +58,10 @@ internal sealed class ZscalerNormalizer : IEventNormalizer
         var userKey = VendorJson.UserKey(login);
         var eventId = VendorJson.EventId(e.Prop("recordid"u8), raw);
 
-        // "time" has no zone (the feed's zone is configured per NSS feed), so it is read as UTC until a
-        // per-integration zone setting exists; epochtime, when the feed has it, is exact.
+        // "time" has no zone (the feed's zone is configured per NSS feed), so it is read in the integration's
+        // configured zone; epochtime, when the feed has it, is exact.
         var timeText = e.Prop("time"u8);
-        var time = VendorTime.TryEpoch(e.Prop("epochtime"u8), out var at) || VendorTime.TryAsctime(timeText, out at)
+        var time = VendorTime.TryEpoch(e.Prop("epochtime"u8), out var at) || VendorTime.TryAsctime(timeText, context.TimeZone, out at)
             ? at
             : context.ReceivedAtMs;
 

@@ -308,32 +308,49 @@ internal static class OcsfOutput
     }
 
     /// <summary>
-    /// <c>unmapped</c>: the vendor object's top-level properties except <paramref name="mapped"/>, copied as they are.
-    /// A property is listed as mapped only when the output always carries its value; fallbacks that carry a
-    /// different fact stay here too. <c>raw_data</c> keeps everything regardless.
+    /// <c>unmapped</c>: the vendor object's top-level properties except <paramref name="mapped"/>, copied as they are;
+    /// then those of an <paramref name="envelope"/> around it (Azure's record around <c>properties</c>) except
+    /// <paramref name="envelopeMapped"/> and names the object has too. A property is listed as mapped only when the
+    /// output always carries its value; fallbacks that carry a different fact stay here too. <c>raw_data</c> keeps
+    /// everything regardless.
     /// </summary>
-    public static void WriteUnmapped(this Utf8JsonWriter writer, JsonElement vendorObject, Utf8NameSet mapped)
+    public static void WriteUnmapped(this Utf8JsonWriter writer, JsonElement vendorObject, Utf8NameSet mapped,
+        JsonElement envelope = default, Utf8NameSet? envelopeMapped = null)
     {
         var started = false;
         foreach (var property in vendorObject.EnumerateObject())
         {
-            if (mapped.Contains(RawName(property)))
+            if (!mapped.Contains(RawName(property)))
             {
-                continue;
+                StartUnmapped(writer, ref started);
+                property.WriteTo(writer);
             }
+        }
 
-            if (!started)
+        if (envelope.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in envelope.EnumerateObject())
             {
-                writer.WriteStartObject("unmapped"u8);
-                started = true;
+                if (envelopeMapped?.Contains(RawName(property)) != true && !vendorObject.TryGetProperty(RawName(property), out _))
+                {
+                    StartUnmapped(writer, ref started);
+                    property.WriteTo(writer);
+                }
             }
-
-            property.WriteTo(writer);
         }
 
         if (started)
         {
             writer.WriteEndObject();
+        }
+    }
+
+    private static void StartUnmapped(Utf8JsonWriter writer, ref bool started)
+    {
+        if (!started)
+        {
+            writer.WriteStartObject("unmapped"u8);
+            started = true;
         }
     }
 

@@ -80,6 +80,40 @@ internal static class VendorJson
         return new string(id);
     }
 
+    /// <summary>
+    /// Adds the items of those <paramref name="members"/> that are arrays of <paramref name="value"/>, each with its
+    /// member name as envelope; false when the value is no object holding at least one of them (it is a record then).
+    /// An empty array adds nothing: an empty page is zero events.
+    /// </summary>
+    public static bool TryAddEnvelopeItems(JsonElement value, List<VendorRecord> records, params ReadOnlySpan<string> members)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        var found = false;
+        foreach (var member in members)
+        {
+            if (value.TryGetProperty(member, out var items) && items.ValueKind == JsonValueKind.Array)
+            {
+                found = true;
+                var position = 0;
+                foreach (var item in items.EnumerateArray())
+                {
+                    records.Add(new VendorRecord(item, member, position++));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Text in the 8-4-4-4-12 hexadecimal form of a GUID, which Entra writes where a UPN is missing.</summary>
+    public static bool IsGuid(JsonElement value) =>
+        value.TryGetText(out var text) && text.Length == 36 && System.Buffers.Text.Utf8Parser.TryParse(text, out Guid _, out var consumed, 'D')
+        && consumed == 36;
+
     /// <summary>A vendor value quoted in an error message, cut short so that a hostile body cannot bloat the reply.</summary>
     public static string Quote(JsonElement value)
     {

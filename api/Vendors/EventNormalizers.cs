@@ -8,7 +8,7 @@ public static class EventNormalizers
     public static IReadOnlyList<IEventNormalizer> All { get; } =
         [
             new CrowdStrikeNormalizer(), new ZscalerNormalizer(), new NetskopeNormalizer(), new OktaNormalizer(),
-            new EntraNormalizer(),
+            new EntraNormalizer(), new ProofpointNormalizer(),
         ];
 
     /// <summary>Finds the normalizer for a route name, ignoring case.</summary>

@@ -97,6 +97,13 @@ internal static class OcsfOutput
     public static void WriteMetadata(this Utf8JsonWriter writer, string uid, JsonElement originalTime,
         ReadOnlySpan<byte> productName, ReadOnlySpan<byte> vendorName, JsonElement eventCode)
     {
+        writer.WriteMetadata(uid, originalTime, productName, vendorName, eventCode.TryGetText(out var code) ? code : []);
+    }
+
+    /// <summary><c>metadata</c> with an event type the normalizer knows as text (an envelope member, a log type).</summary>
+    public static void WriteMetadata(this Utf8JsonWriter writer, string uid, JsonElement originalTime,
+        ReadOnlySpan<byte> productName, ReadOnlySpan<byte> vendorName, ReadOnlySpan<byte> eventCode)
+    {
         writer.WriteStartObject("metadata"u8);
         writer.WriteString("version"u8, OcsfSchema.SchemaVersion);
         writer.WriteString("uid"u8, uid);
@@ -109,7 +116,11 @@ internal static class OcsfOutput
         writer.WriteString("name"u8, productName);
         writer.WriteString("vendor_name"u8, vendorName);
         writer.WriteEndObject();
-        writer.WriteText("event_code"u8, eventCode);
+        if (!eventCode.IsEmpty)
+        {
+            writer.WriteString("event_code"u8, eventCode);
+        }
+
         writer.WriteEndObject();
     }
 

@@ -78,7 +78,7 @@ internal sealed class ZscalerNormalizer : IEventNormalizer
         writer.WriteSeverity(Severity(e.Prop("threatseverity"u8), e.Prop("riskscore"u8)));
         writer.WriteNumber("time"u8, time);
         writer.WriteText("message"u8, e.Prop("reason"u8));
-        writer.WriteMetadata(eventId, timeText, "Zscaler Internet Access"u8, "Zscaler"u8, default);
+        writer.WriteMetadata(eventId, timeText, "Zscaler Internet Access"u8, "Zscaler"u8, []);
         var loginIsEmail = login.IsEmail();
         writer.WriteActor(loginIsEmail ? login : default, loginIsEmail ? default : login, default, default);
         writer.WriteEndpoint("device"u8, deviceHostname, default);

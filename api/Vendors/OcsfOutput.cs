@@ -95,21 +95,25 @@ internal static class OcsfOutput
     /// the vendor's event type.
     /// </summary>
     public static void WriteMetadata(this Utf8JsonWriter writer, string uid, JsonElement originalTime,
-        ReadOnlySpan<byte> productName, ReadOnlySpan<byte> vendorName, JsonElement eventCode)
-    {
+        ReadOnlySpan<byte> productName, ReadOnlySpan<byte> vendorName, JsonElement eventCode) =>
         writer.WriteMetadata(uid, originalTime, productName, vendorName, eventCode.TryGetText(out var code) ? code : []);
-    }
 
     /// <summary><c>metadata</c> with an event type the normalizer knows as text (an envelope member, a log type).</summary>
     public static void WriteMetadata(this Utf8JsonWriter writer, string uid, JsonElement originalTime,
+        ReadOnlySpan<byte> productName, ReadOnlySpan<byte> vendorName, ReadOnlySpan<byte> eventCode) =>
+        writer.WriteMetadata(uid, originalTime.ValueKind == JsonValueKind.String && originalTime.TryGetText(out var text) ? text : [],
+            productName, vendorName, eventCode);
+
+    /// <summary><c>metadata</c> from text: a log line's time field and type.</summary>
+    public static void WriteMetadata(this Utf8JsonWriter writer, string uid, ReadOnlySpan<byte> originalTime,
         ReadOnlySpan<byte> productName, ReadOnlySpan<byte> vendorName, ReadOnlySpan<byte> eventCode)
     {
         writer.WriteStartObject("metadata"u8);
         writer.WriteString("version"u8, OcsfSchema.SchemaVersion);
         writer.WriteString("uid"u8, uid);
-        if (originalTime.ValueKind == JsonValueKind.String)
+        if (!originalTime.IsEmpty)
         {
-            writer.WriteText("original_time"u8, originalTime);
+            writer.WriteString("original_time"u8, originalTime);
         }
 
         writer.WriteStartObject("product"u8);

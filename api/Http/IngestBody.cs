@@ -42,6 +42,12 @@ public sealed class IngestBody : IDisposable
     /// </summary>
     public static IngestBody? Parse(ReadOnlyMemory<byte> body, string mediaType, IEventNormalizer normalizer, out string? error)
     {
+        if (!Accepts(normalizer, mediaType))
+        {
+            error = $"{normalizer.Vendor} does not take {mediaType}";
+            return null;
+        }
+
         var parsed = new IngestBody();
         error = IsText(mediaType) ? parsed.AddLines(body)
             : mediaType == Ndjson ? parsed.AddNdjson(body, normalizer)

@@ -10,4 +10,17 @@ public sealed class ApiOptions
 
     /// <summary>The largest ingest body accepted, in bytes. Default 5 MiB.</summary>
     public long MaxIngestBodyBytes { get; set; } = 5 * 1024 * 1024;
+
+    /// <summary>Ingestion settings (section <c>SecurityCoach:Ingest</c>).</summary>
+    public IngestOptions Ingest { get; set; } = new();
+}
+
+/// <summary>Ingestion settings (section <c>SecurityCoach:Ingest</c>).</summary>
+public sealed class IngestOptions
+{
+    /// <summary>
+    /// Per vendor route name, the IANA time-zone id (<c>Europe/Lisbon</c>) in which that vendor's time stamps
+    /// without an offset are read (Zscaler's NSS <c>time</c>, PAN-OS). Vendors not listed: UTC.
+    /// </summary>
+    public Dictionary<string, string> TimeZones { get; } = new(StringComparer.OrdinalIgnoreCase);
 }

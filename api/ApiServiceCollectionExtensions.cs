@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using SecurityCoach.Api.Auth;
+using SecurityCoach.Api.Vendors;
 
 namespace SecurityCoach.Api;
 
@@ -15,6 +17,8 @@ public static class ApiServiceCollectionExtensions
             .Validate(o => o.MaxIngestBodyBytes is > 0 and <= int.MaxValue, $"{ApiOptions.Section}:MaxIngestBodyBytes must be between 1 and {int.MaxValue}")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IValidateOptions<ApiOptions>, IngestTimeZonesValidator>();
+        services.AddSingleton<VendorTimeZones>();
         services.AddSingleton<CallerResolver>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.UseOurTypes);
         services.AddOpenApi();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,7 +12,15 @@ using SecurityCoach.Api.Vendors;
 
 namespace SecurityCoach.Api;
 
-public sealed record RejectedEvent(int Index, string Error);
+/// <summary>
+/// A record the normalizer refused. <paramref name="Index"/> is the top-level value (array position, or NDJSON /
+/// text line counted from 0 without blank lines); <paramref name="Item"/> the path inside it when a pagination
+/// envelope held the record (<c>records[3]</c>).
+/// </summary>
+public sealed record RejectedEvent(
+    int Index,
+    string Error,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Item = null);
 
 public sealed record IngestResponse(int Accepted, RejectedEvent[] Rejected, string[] EventIds);
 
@@ -21,6 +30,7 @@ public sealed record IngestServices(
     CallerResolver Callers,
     IOptions<ApiOptions> Options,
     TimeProvider Time,
+    VendorTimeZones TimeZones,
     ILogger<IngestServices> Logger);
 
 /// <summary>
@@ -33,15 +43,13 @@ public static class IngestApi
 {
     public const int RetryAfterSeconds = 5;
 
-    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64 };
-
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/ingest/{vendor}", Ingest)
             .WithTags("Ingest")
             .WithName("Ingest")
-            .WithSummary("Ingest vendor events: one JSON object, a JSON array of objects, or NDJSON (tenant key).")
-            .Accepts<JsonElement>("application/json", "application/x-ndjson")
+            .WithSummary("Ingest vendor events: one JSON object, a JSON array of objects, NDJSON, or log lines for syslog/CSV vendors (tenant key).")
+            .Accepts<JsonElement>(IngestBody.Json, IngestBody.Ndjson, "text/plain", "text/csv")
             .DisableAntiforgery();
         return app;
     }
@@ -67,9 +75,11 @@ public static class IngestApi
         }
 
         var mediaType = RequestBody.MediaType(context.Request);
-        if (mediaType is not ("application/json" or "application/x-ndjson"))
+        if (!IngestBody.Accepts(normalizer, mediaType))
         {
-            return Problems.UnsupportedMediaType("Send application/json (an object or an array of objects) or application/x-ndjson.");
+            return Problems.UnsupportedMediaType(normalizer is ILineNormalizer
+                ? $"Send {normalizer.Vendor} logs as text/plain or text/csv (one log line per line), or as JSON strings."
+                : "Send application/json (an object or an array of objects) or application/x-ndjson.");
         }
 
         var (body, bodyProblem) = await RequestBody.ReadAsync(context.Request, services.Options.Value.MaxIngestBodyBytes, context.RequestAborted);
@@ -78,33 +88,26 @@ public static class IngestApi
             return bodyProblem!;
         }
 
-        var documents = new List<JsonDocument>();
-        try
+        using (body)
         {
-            var records = new List<JsonElement>();
-            var parseProblem = mediaType == "application/json"
-                ? ParseJson(body.Memory, documents, records)
-                : ParseNdjson(body.Memory, documents, records);
-            if (parseProblem is not null)
+            using var records = IngestBody.Parse(body.Memory, mediaType, normalizer, out var parseError);
+            if (records is null)
             {
-                return parseProblem;
+                return Problems.BadRequest("malformed-json", parseError!);
             }
 
-            var normalization = new NormalizationContext(tenantId, services.Time.GetUtcNow().ToUnixTimeMilliseconds());
-            var rejected = new List<RejectedEvent>();
-            var eventIds = new List<string>(records.Count);
-            var byUser = new Dictionary<string, List<SecurityEvent>>(StringComparer.Ordinal);
-            for (var i = 0; i < records.Count; i++)
+            var normalization = new NormalizationContext(tenantId, services.Time.GetUtcNow().ToUnixTimeMilliseconds())
             {
-                if (records[i].ValueKind != JsonValueKind.Object)
+                TimeZone = services.TimeZones.For(normalizer.Vendor),
+            };
+            var rejected = new List<RejectedEvent>();
+            var eventIds = new List<string>();
+            var byUser = new Dictionary<string, List<SecurityEvent>>(StringComparer.Ordinal);
+            foreach (var outcome in records.Normalize(normalizer, normalization))
+            {
+                if (outcome.Event is not { } normalized)
                 {
-                    rejected.Add(new RejectedEvent(i, $"expected a JSON object, got {records[i].ValueKind.ToString().ToLowerInvariant()}"));
-                    continue;
-                }
-
-                if (!normalizer.TryNormalize(records[i], normalization, out var normalized, out var error))
-                {
-                    rejected.Add(new RejectedEvent(i, error));
+                    rejected.Add(new RejectedEvent(outcome.Index, outcome.Error!, outcome.Item));
                     continue;
                 }
 
@@ -124,15 +127,6 @@ public static class IngestApi
             }
 
             return TypedResults.Accepted((string?)null, new IngestResponse(eventIds.Count, [.. rejected], [.. eventIds]));
-        }
-        finally
-        {
-            foreach (var document in documents)
-            {
-                document.Dispose();
-            }
-
-            body.Dispose();
         }
     }
 
@@ -162,67 +156,5 @@ public static class IngestApi
             services.Logger.LogError(e, "Publishing {Users} user batches of tenant {TenantId} failed", byUser.Count, tenantId);
             return false;
         }
-    }
-
-    private static ProblemHttpResult? ParseJson(ReadOnlyMemory<byte> body, List<JsonDocument> documents, List<JsonElement> records)
-    {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body, ParseOptions);
-        }
-        catch (JsonException e)
-        {
-            return Problems.BadRequest("malformed-json", $"The body is not valid JSON: {e.Message}");
-        }
-
-        documents.Add(document);
-        var root = document.RootElement;
-        switch (root.ValueKind)
-        {
-            case JsonValueKind.Object:
-                records.Add(root);
-                return null;
-            case JsonValueKind.Array:
-                foreach (var item in root.EnumerateArray())
-                {
-                    records.Add(item);
-                }
-
-                return null;
-            default:
-                return Problems.BadRequest("malformed-json", "The body must be a JSON object or an array of objects.");
-        }
-    }
-
-    /// <summary>One JSON value per line; blank lines are skipped and do not count as records.</summary>
-    private static ProblemHttpResult? ParseNdjson(ReadOnlyMemory<byte> body, List<JsonDocument> documents, List<JsonElement> records)
-    {
-        var rest = body;
-        var lineNumber = 0;
-        while (!rest.IsEmpty)
-        {
-            lineNumber++;
-            var newline = rest.Span.IndexOf((byte)'\n');
-            var line = newline < 0 ? rest : rest[..newline];
-            rest = newline < 0 ? ReadOnlyMemory<byte>.Empty : rest[(newline + 1)..];
-            if (line.Span.Trim(" \t\r"u8).IsEmpty)
-            {
-                continue;
-            }
-
-            try
-            {
-                var document = JsonDocument.Parse(line, ParseOptions);
-                documents.Add(document);
-                records.Add(document.RootElement);
-            }
-            catch (JsonException e)
-            {
-                return Problems.BadRequest("malformed-json", $"Line {lineNumber} is not valid JSON: {e.Message}");
-            }
-        }
-
-        return null;
     }
 }

@@ -6,12 +6,16 @@ namespace SecurityCoach.Api.Vendors;
 public static class EventNormalizers
 {
     public static IReadOnlyList<IEventNormalizer> All { get; } =
-        [new CrowdStrikeNormalizer(), new ZscalerNormalizer(), new NetskopeNormalizer()];
+        [
+            new CrowdStrikeNormalizer(), new ZscalerNormalizer(), new NetskopeNormalizer(), new OktaNormalizer(),
+            new EntraNormalizer(), new ProofpointNormalizer(),
+            new PanOsNormalizer(),
+        ];
 
     /// <summary>Finds the normalizer for a route name, ignoring case.</summary>
     public static bool TryGet(string vendor, [NotNullWhen(true)] out IEventNormalizer? normalizer)
     {
-        // A loop over three entries beats a dictionary lookup and needs no case-folded copy of the name.
+        // A loop over a dozen entries is as quick as a dictionary lookup and needs no case-folded copy of the name.
         foreach (var candidate in All)
         {
             if (string.Equals(candidate.Vendor, vendor, StringComparison.OrdinalIgnoreCase))

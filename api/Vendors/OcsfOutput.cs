@@ -45,11 +45,15 @@ internal static class OcsfOutput
     }
 
     /// <summary>Ends the event with the raw text, the tenant and the user key, and returns its UTF-8 bytes.</summary>
-    public static byte[] End(Utf8JsonWriter writer, JsonElement raw, string tenantId, string userKey)
+    public static byte[] End(Utf8JsonWriter writer, JsonElement raw, string tenantId, string userKey) =>
+        End(writer, JsonMarshal.GetRawUtf8Value(raw), tenantId, userKey);
+
+    /// <summary>Ends the event with the raw text (a JSON value's text or a log line), the tenant and the user key.</summary>
+    public static byte[] End(Utf8JsonWriter writer, ReadOnlySpan<byte> rawText, string tenantId, string userKey)
     {
         // The tenant comes from the credential; an event must never leave here without one.
         ArgumentException.ThrowIfNullOrEmpty(tenantId);
-        writer.WriteString("raw_data"u8, JsonMarshal.GetRawUtf8Value(raw));
+        writer.WriteString("raw_data"u8, rawText);
         writer.WriteString("tenant_id"u8, tenantId);
         writer.WriteString("user_key"u8, userKey);
         writer.WriteEndObject();
@@ -91,21 +95,36 @@ internal static class OcsfOutput
     /// the vendor's event type.
     /// </summary>
     public static void WriteMetadata(this Utf8JsonWriter writer, string uid, JsonElement originalTime,
-        ReadOnlySpan<byte> productName, ReadOnlySpan<byte> vendorName, JsonElement eventCode)
+        ReadOnlySpan<byte> productName, ReadOnlySpan<byte> vendorName, JsonElement eventCode) =>
+        writer.WriteMetadata(uid, originalTime, productName, vendorName, eventCode.TryGetText(out var code) ? code : []);
+
+    /// <summary><c>metadata</c> with an event type the normalizer knows as text (an envelope member, a log type).</summary>
+    public static void WriteMetadata(this Utf8JsonWriter writer, string uid, JsonElement originalTime,
+        ReadOnlySpan<byte> productName, ReadOnlySpan<byte> vendorName, ReadOnlySpan<byte> eventCode) =>
+        writer.WriteMetadata(uid, originalTime.ValueKind == JsonValueKind.String && originalTime.TryGetText(out var text) ? text : [],
+            productName, vendorName, eventCode);
+
+    /// <summary><c>metadata</c> from text: a log line's time field and type.</summary>
+    public static void WriteMetadata(this Utf8JsonWriter writer, string uid, ReadOnlySpan<byte> originalTime,
+        ReadOnlySpan<byte> productName, ReadOnlySpan<byte> vendorName, ReadOnlySpan<byte> eventCode)
     {
         writer.WriteStartObject("metadata"u8);
         writer.WriteString("version"u8, OcsfSchema.SchemaVersion);
         writer.WriteString("uid"u8, uid);
-        if (originalTime.ValueKind == JsonValueKind.String)
+        if (!originalTime.IsEmpty)
         {
-            writer.WriteText("original_time"u8, originalTime);
+            writer.WriteString("original_time"u8, originalTime);
         }
 
         writer.WriteStartObject("product"u8);
         writer.WriteString("name"u8, productName);
         writer.WriteString("vendor_name"u8, vendorName);
         writer.WriteEndObject();
-        writer.WriteText("event_code"u8, eventCode);
+        if (!eventCode.IsEmpty)
+        {
+            writer.WriteString("event_code"u8, eventCode);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -118,12 +137,63 @@ internal static class OcsfOutput
         }
 
         writer.WriteStartObject("actor"u8);
-        writer.WriteStartObject("user"u8);
+        writer.WriteUser("user"u8, email, name, uid, domain);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A user object (<c>user</c> of Authentication, <c>actor.user</c>): e-mail, name, uid and domain.</summary>
+    public static void WriteUser(this Utf8JsonWriter writer, ReadOnlySpan<byte> property, JsonElement email, JsonElement name,
+        JsonElement uid, JsonElement domain)
+    {
+        writer.WriteStartObject(property);
         writer.WriteText("email_addr"u8, email);
         writer.WriteText("name"u8, name);
         writer.WriteText("uid"u8, uid);
         writer.WriteText("domain"u8, domain);
         writer.WriteEndObject();
+    }
+
+    /// <summary><c>status_id</c>/<c>status</c>, the vendor's code and its words for the outcome.</summary>
+    public static void WriteStatus(this Utf8JsonWriter writer, OcsfStatus status, JsonElement code, JsonElement detail)
+    {
+        writer.WriteNumber("status_id"u8, (int)status);
+        writer.WriteString("status"u8, OcsfSchema.Caption(status));
+        writer.WriteText("status_code"u8, code);
+        writer.WriteText("status_detail"u8, detail);
+    }
+
+    /// <summary>
+    /// <c>src_endpoint</c> of a sign-in: IP and, when known, <c>location</c> (city, region, country, coordinates).
+    /// </summary>
+    public static void WriteSourceWithLocation(this Utf8JsonWriter writer, JsonElement ip, JsonElement city,
+        JsonElement region, JsonElement country, JsonElement latitude, JsonElement longitude)
+    {
+        var hasLocation = city.IsPresent() || region.IsPresent() || country.IsPresent()
+            || latitude.ValueKind == JsonValueKind.Number;
+        if (!ip.IsPresent() && !hasLocation)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("src_endpoint"u8);
+        writer.WriteText("ip"u8, ip);
+        if (hasLocation)
+        {
+            writer.WriteStartObject("location"u8);
+            writer.WriteText("city"u8, city);
+            writer.WriteText("region"u8, region);
+            writer.WriteText("country"u8, country);
+            if (latitude.ValueKind == JsonValueKind.Number && longitude.ValueKind == JsonValueKind.Number)
+            {
+                writer.WritePropertyName("lat"u8);
+                latitude.WriteTo(writer);
+                writer.WritePropertyName("long"u8);
+                longitude.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
     }
 
@@ -253,32 +323,49 @@ internal static class OcsfOutput
     }
 
     /// <summary>
-    /// <c>unmapped</c>: the vendor object's top-level properties except <paramref name="mapped"/>, copied as they are.
-    /// A property is listed as mapped only when the output always carries its value; fallbacks that carry a
-    /// different fact stay here too. <c>raw_data</c> keeps everything regardless.
+    /// <c>unmapped</c>: the vendor object's top-level properties except <paramref name="mapped"/>, copied as they are;
+    /// then those of an <paramref name="envelope"/> around it (Azure's record around <c>properties</c>) except
+    /// <paramref name="envelopeMapped"/> and names the object has too. A property is listed as mapped only when the
+    /// output always carries its value; fallbacks that carry a different fact stay here too. <c>raw_data</c> keeps
+    /// everything regardless.
     /// </summary>
-    public static void WriteUnmapped(this Utf8JsonWriter writer, JsonElement vendorObject, Utf8NameSet mapped)
+    public static void WriteUnmapped(this Utf8JsonWriter writer, JsonElement vendorObject, Utf8NameSet mapped,
+        JsonElement envelope = default, Utf8NameSet? envelopeMapped = null)
     {
         var started = false;
         foreach (var property in vendorObject.EnumerateObject())
         {
-            if (mapped.Contains(RawName(property)))
+            if (!mapped.Contains(RawName(property)))
             {
-                continue;
+                StartUnmapped(writer, ref started);
+                property.WriteTo(writer);
             }
+        }
 
-            if (!started)
+        if (envelope.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in envelope.EnumerateObject())
             {
-                writer.WriteStartObject("unmapped"u8);
-                started = true;
+                if (envelopeMapped?.Contains(RawName(property)) != true && !vendorObject.TryGetProperty(RawName(property), out _))
+                {
+                    StartUnmapped(writer, ref started);
+                    property.WriteTo(writer);
+                }
             }
-
-            property.WriteTo(writer);
         }
 
         if (started)
         {
             writer.WriteEndObject();
+        }
+    }
+
+    private static void StartUnmapped(Utf8JsonWriter writer, ref bool started)
+    {
+        if (!started)
+        {
+            writer.WriteStartObject("unmapped"u8);
+            started = true;
         }
     }
 

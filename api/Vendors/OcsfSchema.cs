@@ -25,6 +25,15 @@ internal enum OcsfDisposition
     Other = 99,
 }
 
+/// <summary>OCSF 1.3.0 <c>status_id</c> values.</summary>
+internal enum OcsfStatus
+{
+    Unknown = 0,
+    Success = 1,
+    Failure = 2,
+    Other = 99,
+}
+
 /// <summary>Class numbers, captions and the vendor-text mappings shared by the normalizers.</summary>
 internal static class OcsfSchema
 {
@@ -32,8 +41,20 @@ internal static class OcsfSchema
 
     public const int FindingsCategory = 2;
     public const int DetectionFindingClass = 2004;
+    public const int IamCategory = 3;
+    public const int AccountChangeClass = 3001;
+    public const int AuthenticationClass = 3002;
     public const int NetworkCategory = 4;
+    public const int NetworkActivityClass = 4001;
     public const int HttpActivityClass = 4002;
+    public const int DnsActivityClass = 4003;
+    public const int EmailActivityClass = 4009;
+    public const int EmailUrlActivityClass = 4011;
+    public const int ApplicationCategory = 6;
+    public const int ApiActivityClass = 6003;
+
+    /// <summary><c>activity_id</c> 99: an activity the class does not name.</summary>
+    public const int OtherActivity = 99;
 
     /// <summary>Detection Finding activity 1: a finding was created.</summary>
     public const int CreateActivity = 1;
@@ -45,6 +66,14 @@ internal static class OcsfSchema
         OcsfSeverity.Medium => "Medium"u8,
         OcsfSeverity.High => "High"u8,
         OcsfSeverity.Critical => "Critical"u8,
+        _ => "Unknown"u8,
+    };
+
+    public static ReadOnlySpan<byte> Caption(OcsfStatus status) => status switch
+    {
+        OcsfStatus.Success => "Success"u8,
+        OcsfStatus.Failure => "Failure"u8,
+        OcsfStatus.Other => "Other"u8,
         _ => "Unknown"u8,
     };
 

@@ -66,13 +66,53 @@ internal static class VendorJson
             return vendorId.GetRawText();
         }
 
+        return HashId(JsonMarshal.GetRawUtf8Value(raw));
+    }
+
+    /// <summary>"sha256:" and the hex SHA-256 of a raw event's bytes: the id of an event that has none of its own.</summary>
+    public static string HashId(ReadOnlySpan<byte> raw)
+    {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(JsonMarshal.GetRawUtf8Value(raw), hash);
+        SHA256.HashData(raw, hash);
         Span<char> id = stackalloc char[7 + (2 * SHA256.HashSizeInBytes)];
         "sha256:".CopyTo(id);
         Convert.TryToHexStringLower(hash, id[7..], out _);
         return new string(id);
     }
+
+    /// <summary>
+    /// Adds the items of those <paramref name="members"/> that are arrays of <paramref name="value"/>, each with its
+    /// member name as envelope; false when the value is no object holding at least one of them (it is a record then).
+    /// An empty array adds nothing: an empty page is zero events.
+    /// </summary>
+    public static bool TryAddEnvelopeItems(JsonElement value, List<VendorRecord> records, params ReadOnlySpan<string> members)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        var found = false;
+        foreach (var member in members)
+        {
+            if (value.TryGetProperty(member, out var items) && items.ValueKind == JsonValueKind.Array)
+            {
+                found = true;
+                var position = 0;
+                foreach (var item in items.EnumerateArray())
+                {
+                    records.Add(new VendorRecord(item, member, position++));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Text in the 8-4-4-4-12 hexadecimal form of a GUID, which Entra writes where a UPN is missing.</summary>
+    public static bool IsGuid(JsonElement value) =>
+        value.TryGetText(out var text) && text.Length == 36 && System.Buffers.Text.Utf8Parser.TryParse(text, out Guid _, out var consumed, 'D')
+        && consumed == 36;
 
     /// <summary>A vendor value quoted in an error message, cut short so that a hostile body cannot bloat the reply.</summary>
     public static string Quote(JsonElement value)

@@ -61,11 +61,55 @@ internal static class VendorTime
         return value.TryGetText(out var text) && TryParseIso8601(text, out unixMs);
     }
 
-    /// <summary>C <c>asctime</c> text as Zscaler NSS writes it: <c>Fri Dec 31 07:07:07 2021</c>, read as UTC.</summary>
-    public static bool TryAsctime(JsonElement value, out long unixMs)
+    /// <summary>
+    /// C <c>asctime</c> text as Zscaler NSS writes it, <c>Fri Dec 31 07:07:07 2021</c>: a wall-clock time read in
+    /// <paramref name="zone"/>.
+    /// </summary>
+    public static bool TryAsctime(JsonElement value, TimeZoneInfo zone, out long unixMs)
     {
         unixMs = 0;
-        return value.TryGetText(out var text) && TryParseAsctime(text, out unixMs);
+        if (!value.TryGetText(out var text) || !TryParseAsctime(text, out var wallClock))
+        {
+            return false;
+        }
+
+        unixMs = FromWallClock(wallClock, zone);
+        return true;
+    }
+
+    /// <summary>
+    /// PAN-OS time text, <c>2026/01/05 14:30:12</c>: a wall-clock time read in <paramref name="zone"/> (the
+    /// firewall's own zone, which the log does not say).
+    /// </summary>
+    public static bool TryPanOs(ReadOnlySpan<byte> s, TimeZoneInfo zone, out long unixMs)
+    {
+        unixMs = 0;
+        if (s.Length != 19 || s[4] != '/' || s[7] != '/' || s[10] != ' ' || s[13] != ':' || s[16] != ':'
+            || !TryDigits(s[..4], out var year) || !TryDigits(s[5..7], out var month) || !TryDigits(s[8..10], out var day)
+            || !TryDigits(s[11..13], out var hour) || !TryDigits(s[14..16], out var minute)
+            || !TryDigits(s[17..19], out var second)
+            || !TryUnixMs(year, month, day, hour, minute, second, out var wallClock))
+        {
+            return false;
+        }
+
+        unixMs = FromWallClock(wallClock, zone);
+        return true;
+    }
+
+    /// <summary>
+    /// A wall-clock time (as if UTC) read in a zone. A time skipped by a daylight-saving change, or repeated by one,
+    /// takes the zone's standard offset: the log cannot say which was meant.
+    /// </summary>
+    internal static long FromWallClock(long wallClockMs, TimeZoneInfo zone)
+    {
+        if (ReferenceEquals(zone, TimeZoneInfo.Utc))
+        {
+            return wallClockMs;
+        }
+
+        var local = new DateTime(DateTime.UnixEpoch.Ticks + (wallClockMs * TimeSpan.TicksPerMillisecond), DateTimeKind.Unspecified);
+        return wallClockMs - (long)zone.GetUtcOffset(local).TotalMilliseconds;
     }
 
     internal static bool TryEpoch(long value, out long unixMs)

@@ -58,10 +58,10 @@ internal sealed class ZscalerNormalizer : IEventNormalizer
         var userKey = VendorJson.UserKey(login);
         var eventId = VendorJson.EventId(e.Prop("recordid"u8), raw);
 
-        // "time" has no zone (the feed's zone is configured per NSS feed), so it is read as UTC until a
-        // per-integration zone setting exists; epochtime, when the feed has it, is exact.
+        // "time" has no zone (the feed's zone is configured per NSS feed), so it is read in the integration's
+        // configured zone; epochtime, when the feed has it, is exact.
         var timeText = e.Prop("time"u8);
-        var time = VendorTime.TryEpoch(e.Prop("epochtime"u8), out var at) || VendorTime.TryAsctime(timeText, out at)
+        var time = VendorTime.TryEpoch(e.Prop("epochtime"u8), out var at) || VendorTime.TryAsctime(timeText, context.TimeZone, out at)
             ? at
             : context.ReceivedAtMs;
 
@@ -78,7 +78,7 @@ internal sealed class ZscalerNormalizer : IEventNormalizer
         writer.WriteSeverity(Severity(e.Prop("threatseverity"u8), e.Prop("riskscore"u8)));
         writer.WriteNumber("time"u8, time);
         writer.WriteText("message"u8, e.Prop("reason"u8));
-        writer.WriteMetadata(eventId, timeText, "Zscaler Internet Access"u8, "Zscaler"u8, default);
+        writer.WriteMetadata(eventId, timeText, "Zscaler Internet Access"u8, "Zscaler"u8, []);
         var loginIsEmail = login.IsEmail();
         writer.WriteActor(loginIsEmail ? login : default, loginIsEmail ? default : login, default, default);
         writer.WriteEndpoint("device"u8, deviceHostname, default);

@@ -18,7 +18,7 @@ public sealed class EventNormalizersTests
     [Fact]
     public void Unknown_vendor_is_not_found()
     {
-        Assert.False(EventNormalizers.TryGet("okta", out var normalizer));
+        Assert.False(EventNormalizers.TryGet("acme-edr", out var normalizer));
         Assert.Null(normalizer);
     }
 
@@ -32,6 +32,6 @@ public sealed class EventNormalizersTests
             Assert.True(names.Add(normalizer.Vendor), normalizer.Vendor);
         }
 
-        Assert.Equal(["crowdstrike", "netskope", "zscaler"], names.Order(StringComparer.Ordinal));
+        Assert.Equal(["crowdstrike", "entra", "netskope", "okta", "paloalto", "proofpoint", "zscaler"], names.Order(StringComparer.Ordinal));
     }
 }

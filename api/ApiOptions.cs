@@ -23,4 +23,19 @@ public sealed class IngestOptions
     /// without an offset are read (Zscaler's NSS <c>time</c>, PAN-OS). Vendors not listed: UTC.
     /// </summary>
     public Dictionary<string, string> TimeZones { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Per-tenant ingestion rate limit (section <c>SecurityCoach:Ingest:RateLimit</c>).</summary>
+    public IngestRateLimitOptions RateLimit { get; set; } = new();
+}
+
+/// <summary>
+/// A token bucket per tenant and silo, counted in accepted events: a tenant may post <see cref="Burst"/> events at
+/// once and <see cref="EventsPerSecond"/> sustained. The defaults sit well above one silo's measured throughput,
+/// so they stop a runaway forwarder, not normal traffic. 0 turns the limit off.
+/// </summary>
+public sealed class IngestRateLimitOptions
+{
+    public int EventsPerSecond { get; set; } = 50_000;
+
+    public int Burst { get; set; } = 100_000;
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SecurityCoach.Api.Auth;
+using SecurityCoach.Api.Http;
 using SecurityCoach.Api.Vendors;
 
 namespace SecurityCoach.Api;
@@ -20,6 +21,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ApiOptions>, IngestTimeZonesValidator>();
         services.AddSingleton<VendorTimeZones>();
         services.AddSingleton<CallerResolver>();
+        services.AddSingleton<TenantRateLimiter>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.UseOurTypes);
         services.AddOpenApi();
         return services;

@@ -30,6 +30,7 @@ public sealed record IngestServices(
     CallerResolver Callers,
     IOptions<ApiOptions> Options,
     TimeProvider Time,
+    TenantRateLimiter RateLimiter,
     VendorTimeZones TimeZones,
     ILogger<IngestServices> Logger);
 
@@ -118,6 +119,19 @@ public static class IngestApi
                 }
 
                 events.Add(normalized);
+            }
+
+            var admission = services.RateLimiter.TryAdmit(tenantId, eventIds.Count);
+            if (!admission.Allowed)
+            {
+                if (admission.LargerThanBurst)
+                {
+                    return Problems.BatchLargerThanBurst(eventIds.Count, services.Options.Value.Ingest.RateLimit.Burst);
+                }
+
+                var seconds = Math.Max(1, (int)Math.Ceiling(admission.RetryAfter.TotalSeconds));
+                context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Problems.RateLimited(tenantId, seconds);
             }
 
             if (!await Publish(services, tenantId, byUser))

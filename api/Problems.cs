@@ -29,6 +29,15 @@ public static class Problems
     public static ProblemHttpResult PayloadTooLarge(long limit) =>
         Make(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Request body too large", $"The body is larger than the limit of {limit} bytes.");
 
+    public static ProblemHttpResult RateLimited(string tenantId, int retryAfterSeconds) =>
+        Make(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many events",
+            $"Tenant '{tenantId}' is over its ingest rate; nothing from this request was published. Retry after {retryAfterSeconds} s.",
+            new Dictionary<string, object?> { ["retryAfterSeconds"] = retryAfterSeconds });
+
+    public static ProblemHttpResult BatchLargerThanBurst(int events, int burst) =>
+        Make(StatusCodes.Status413PayloadTooLarge, "batch-too-large", "Too many events in one request",
+            $"The request holds {events} events, more than the {burst} a tenant may post at once; split it.");
+
     public static ProblemHttpResult UnsupportedMediaType(string detail) =>
         Make(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported content type", detail);
 

@@ -30,8 +30,15 @@ public sealed class SiloFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("SecurityCoach:Local:GatewayPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SecurityCoach:Coaching:RetryInitialDelay", "00:00:00.100");
         builder.UseSetting("SecurityCoach:Coaching:MaxAttempts", MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("SecurityCoach:Ingest:RateLimit:EventsPerSecond", RateLimitPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("SecurityCoach:Ingest:RateLimit:Burst", RateLimitBurst.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SecurityCoach:MaxIngestBodyBytes", MaxIngestBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    /// <summary>Per tenant; every test has its own tenant, so only the rate-limit test comes near it.</summary>
+    public const int RateLimitPerSecond = 20;
+
+    public const int RateLimitBurst = 40;
 
     /// <summary>Few, so a coaching fails within half a second.</summary>
     public const int MaxAttempts = 3;

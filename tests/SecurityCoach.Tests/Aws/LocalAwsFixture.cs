@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
+using Microsoft.Extensions.Hosting;
 
 namespace SecurityCoach.Tests.Aws;
 
@@ -20,6 +21,7 @@ public sealed partial class LocalAwsFixture : IAsyncLifetime
     private static readonly string[] RequiredTools = ["node", "npm", "java"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly List<Process> _processes = [];
+    private readonly Dictionary<string, Task<IHost>> _hosts = [];
 
     public Uri DynamoDBServiceUrl { get; private set; } = null!;
 
@@ -68,8 +70,31 @@ public sealed partial class LocalAwsFixture : IAsyncLifetime
         S3 = CreateS3(S3ServiceUrl);
     }
 
-    public Task DisposeAsync()
+    /// <summary>A silo host shared by the tests of the collection, started on first use and stopped with the emulators.</summary>
+    public Task<IHost> SharedHost(string key, Func<LocalAwsFixture, Task<IHost>> start)
     {
+        lock (_hosts)
+        {
+            if (!_hosts.TryGetValue(key, out var host))
+            {
+                _hosts[key] = host = start(this);
+            }
+
+            return host;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in _hosts.Values)
+        {
+            if (host.IsCompletedSuccessfully)
+            {
+                await host.Result.StopAsync();
+                host.Result.Dispose();
+            }
+        }
+
         DynamoDB?.Dispose();
         S3?.Dispose();
         foreach (var process in _processes)
@@ -86,8 +111,6 @@ public sealed partial class LocalAwsFixture : IAsyncLifetime
 
             process.Dispose();
         }
-
-        return Task.CompletedTask;
     }
 
     public static AmazonDynamoDBClient CreateDynamoDB(Uri serviceUrl) =>

@@ -13,6 +13,7 @@ namespace SecurityCoach.Benchmarks.Micro;
 /// request (serialize the body, sign it).
 /// </summary>
 [MemoryDiagnoser]
+[GcServer(false)]
 public class CoachingBenchmarks
 {
     private const string Secret = "bench-webhook-secret-0123456789";

@@ -10,6 +10,7 @@ namespace SecurityCoach.Benchmarks.Micro;
 /// the request bytes (parse + normalize, what ingest pays per event of a one-event request).
 /// </summary>
 [MemoryDiagnoser]
+[GcServer(false)]
 public class NormalizerBenchmarks
 {
     private IEventNormalizer _normalizer = null!;

@@ -12,6 +12,7 @@ namespace SecurityCoach.Benchmarks.Micro;
 /// JsonDocument.Parse of the event that UserGrain does once per event.
 /// </summary>
 [MemoryDiagnoser]
+[GcServer(false)]
 public class PatternMatchingBenchmarks
 {
     private EventPattern[] _patterns = [];

@@ -64,7 +64,7 @@ public sealed class ActivationsScenario(LoadOptions options, InProcessSilo silo,
             },
             0, 0, LatencySummary.From(LoadReport.NewHistogram()), LatencySummary.From(LoadReport.NewHistogram()),
             activations >= users ? 0 : users - activations,
-            null, null, figures);
+            null, null, null, figures);
     }
 
     private async Task ActivateAsync(IGrainFactory grains, HttpClient http, string tenantId, string apiKey, int from, int count, CancellationToken cancellationToken)

@@ -33,6 +33,7 @@ public static class LoadCommand
     public static async Task<(LoadReport Report, string Path)> RunAsync(LoadOptions options, TextWriter output, TextWriter log, CancellationToken cancellationToken = default)
     {
         InProcessSilo? silo = null;
+        using var allocations = options.AllocTypes > 0 ? new AllocationSampler() : null;
         try
         {
             if (options.Target is null)
@@ -47,6 +48,15 @@ public static class LoadCommand
                 _ => await new LocalScenario(options, options.Target ?? silo!.BaseAddress, options.AdminKey ?? silo!.AdminKey, log).RunAsync(cancellationToken),
             };
             await output.WriteLineAsync(report.Summary());
+            if (allocations is not null)
+            {
+                await output.WriteLineAsync("allocated (sampled, whole run), by type:");
+                foreach (var (type, percent) in allocations.Top(options.AllocTypes))
+                {
+                    await output.WriteLineAsync($"  {percent,5:0.0} %  {type}");
+                }
+            }
+
             return (report, await report.WriteAsync(options.Out));
         }
         finally

@@ -25,6 +25,7 @@ public sealed record LoadOptions
           --seed N              random seed (default 42)
           --silo-log-level L    log level of the in-process silo (default Warning)
           --activate-via W      activations: direct (an idle grain, default) or ingest (one event per user)
+          --alloc-types N       also sample allocations by type (runtime GC events) and list the top N (default 0: off)
           --out FILE            JSON result (default bench/results/<scenario>-<utc timestamp>.json)
         """;
 
@@ -66,6 +67,8 @@ public sealed record LoadOptions
     public string ActivateVia { get; init; } = "direct";
 
     public string? Out { get; init; }
+
+    public int AllocTypes { get; init; }
 
     public bool ShowHelp { get; init; }
 
@@ -112,6 +115,7 @@ public sealed record LoadOptions
                 "--silo-log-level" => options with { SiloLogLevel = value },
                 "--activate-via" => options with { ActivateVia = value is "direct" or "ingest" ? value : throw Invalid(name, value, "direct or ingest") },
                 "--out" => options with { Out = value },
+                "--alloc-types" => options with { AllocTypes = Positive(name, value) },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

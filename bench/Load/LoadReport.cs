@@ -68,6 +68,7 @@ public sealed record LoadReport(
     long Errors,
     ErrorDetail? ErrorDetail,
     LoadCounts? Counts,
+    ProcessCost? ProcessCost,
     IReadOnlyDictionary<string, double>? Figures)
 {
     private static readonly JsonSerializerOptions Json = new()
@@ -102,6 +103,12 @@ public sealed record LoadReport(
                 $"events: {c.SentEvents} sent in {c.Requests} requests, {c.AcceptedEvents} accepted, {c.DeliveredEvents} delivered; measured {c.MeasuredEvents} in {c.MeasuredSeconds:0.###} s, drained {c.DrainSeconds:0.###} s");
             text.AppendLine(Line("ingest (ms)", Ingest));
             text.AppendLine(Line("e2e (ms)", E2e));
+        }
+
+        if (ProcessCost is { } p)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"process: {p.CpuMsPerEvent:0.###} ms CPU and {p.AllocatedBytesPerEvent:0} B allocated per event, {p.GcPausePercent:0.#} % of the time in GC pauses, GCs {p.Gen0}/{p.Gen1}/{p.Gen2}");
         }
 
         if (ErrorDetail is { Total: > 0 } e)
@@ -180,6 +187,36 @@ public sealed record LoadReport(
     }
 
     private static string Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// What this process spent in the measured window, per accepted event: CPU, allocation, GC. With the silo in
+/// process that is silo and load generator together; with <c>--target</c>, the load generator alone.
+/// </summary>
+public sealed record ProcessCost(double CpuMsPerEvent, double AllocatedBytesPerEvent, double GcPausePercent, int Gen0, int Gen1, int Gen2)
+{
+    public static ProcessCost Between(ProcessSnapshot start, ProcessSnapshot end, long events, double seconds)
+    {
+        var perEvent = Math.Max(1, events);
+        return new ProcessCost(
+            Math.Round((end.Cpu - start.Cpu).TotalMilliseconds / perEvent, 3),
+            Math.Round((double)(end.Allocated - start.Allocated) / perEvent),
+            seconds > 0 ? Math.Round(100 * (end.GcPause - start.GcPause).TotalSeconds / seconds, 1) : 0,
+            end.Gen0 - start.Gen0,
+            end.Gen1 - start.Gen1,
+            end.Gen2 - start.Gen2);
+    }
+}
+
+/// <summary>The process's CPU, allocation and GC counters at one moment.</summary>
+public sealed record ProcessSnapshot(TimeSpan Cpu, long Allocated, TimeSpan GcPause, int Gen0, int Gen1, int Gen2)
+{
+    public static ProcessSnapshot Take()
+    {
+        using var process = Process.GetCurrentProcess();
+        return new ProcessSnapshot(process.TotalProcessorTime, GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(),
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+    }
 }
 
 /// <summary>The machine a run was measured on.</summary>

@@ -36,6 +36,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
     private long _rejectedEvents;
     private long _measureStart;
     private long _sendEnd;
+    private ProcessSnapshot? _atMeasureStart;
 
     public async Task<LoadReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -60,6 +61,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         var start = Stopwatch.GetTimestamp();
         _measureStart = start + Ticks(options.Warmup);
         var end = _measureStart + Ticks(options.Duration);
+        _ = SnapshotAtMeasureStartAsync(cancellationToken);
         using (var progress = new Timer(_ => Progress(sink), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)))
         {
             if (options.Rate is { } eventsPerSecond)
@@ -73,6 +75,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         }
 
         var measuredSeconds = DeliveryLedger.MillisecondsSince(_measureStart, Math.Max(_measureStart, Volatile.Read(ref _sendEnd))) / 1000;
+        var atSendEnd = ProcessSnapshot.Take();
         var drainStart = Stopwatch.GetTimestamp();
         await DrainAsync(cancellationToken);
         var drainSeconds = DeliveryLedger.MillisecondsSince(drainStart, Stopwatch.GetTimestamp()) / 1000;
@@ -96,7 +99,14 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
             detail.Total,
             detail,
             new LoadCounts(_requests, _ledger.Reserved, accepted, delivered, Interlocked.Read(ref _measuredAccepted), Math.Round(measuredSeconds, 3), Math.Round(drainSeconds, 3)),
+            ProcessCost.Between(_atMeasureStart ?? atSendEnd, atSendEnd, Interlocked.Read(ref _measuredAccepted), measuredSeconds),
             null);
+    }
+
+    private async Task SnapshotAtMeasureStartAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(options.Warmup, cancellationToken);
+        _atMeasureStart = ProcessSnapshot.Take();
     }
 
     /// <summary>Coachings of measured events per second, from the start of the window to the last of them.</summary>

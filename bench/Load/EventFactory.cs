@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+using SecurityCoach.Benchmarks.Micro;
+
+namespace SecurityCoach.Benchmarks.Load;
+
+/// <summary>One ingest request: a JSON array of one vendor's events for one tenant, events numbered from <see cref="FirstSeq"/>.</summary>
+public sealed record IngestBatch(int Tenant, string Vendor, long FirstSeq, int Count, byte[] Body);
+
+/// <summary>
+/// Builds ingest requests from the vendor samples. Each event's vendor id ends with its sequence number (decimal), so
+/// the webhook that receives its coaching finds the event's send time from the <c>eventId</c> alone. The user of
+/// each event is drawn from a Zipf distribution over the tenant's users: a few users cause most events.
+/// </summary>
+public sealed class EventFactory
+{
+    private readonly Template[] _vendors;
+    private readonly double[] _vendorCdf;
+    private readonly double[] _userCdf;
+    private readonly byte[][] _tenantDomains;
+    private readonly int _batchSize;
+
+    public EventFactory(LoadOptions options, IReadOnlyList<string> tenantIds)
+    {
+        _vendors = [.. options.VendorMix.Select(m => Template.For(m.Vendor))];
+        _vendorCdf = Cdf(options.VendorMix.Select(m => m.Weight).ToArray());
+        var usersPerTenant = Math.Max(1, options.UserCount / tenantIds.Count);
+        _userCdf = Cdf([.. Enumerable.Range(1, usersPerTenant).Select(rank => 1 / Math.Pow(rank, options.ZipfExponent))]);
+        _tenantDomains = [.. tenantIds.Select(t => Encoding.UTF8.GetBytes(t + ".example"))];
+        _batchSize = options.BatchSize;
+    }
+
+    public int BatchSize => _batchSize;
+
+    /// <summary>A request of <paramref name="count"/> events numbered from <paramref name="firstSeq"/>, tenant and vendor drawn at random.</summary>
+    public IngestBatch Next(Random random, long firstSeq, int count)
+    {
+        var tenant = random.Next(_tenantDomains.Length);
+        var template = _vendors[Draw(_vendorCdf, random)];
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var body = new ArrayBufferWriter<byte>(count * (template.Length + 64));
+        body.Write("["u8);
+        for (var i = 0; i < count; i++)
+        {
+            if (i > 0)
+            {
+                body.Write(","u8);
+            }
+
+            template.Write(body, firstSeq + i, 1 + Draw(_userCdf, random), _tenantDomains[tenant], now);
+        }
+
+        body.Write("]"u8);
+        return new IngestBatch(tenant, template.Vendor, firstSeq, count, body.WrittenSpan.ToArray());
+    }
+
+    /// <summary>The sequence number an event id ends with, or -1 when it does not end with digits.</summary>
+    public static long SequenceOf(ReadOnlySpan<byte> eventId)
+    {
+        var start = eventId.Length;
+        while (start > 0 && eventId[start - 1] is >= (byte)'0' and <= (byte)'9')
+        {
+            start--;
+        }
+
+        return start < eventId.Length && Utf8Parser.TryParse(eventId[start..], out long seq, out var consumed) && consumed == eventId.Length - start
+            ? seq
+            : -1;
+    }
+
+    private static double[] Cdf(double[] weights)
+    {
+        var cdf = new double[weights.Length];
+        var sum = 0.0;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            sum += weights[i];
+            cdf[i] = sum;
+        }
+
+        for (var i = 0; i < cdf.Length; i++)
+        {
+            cdf[i] /= sum;
+        }
+
+        return cdf;
+    }
+
+    private static int Draw(double[] cdf, Random random)
+    {
+        var index = Array.BinarySearch(cdf, random.NextDouble());
+        return Math.Min(index < 0 ? ~index : index, cdf.Length - 1);
+    }
+
+    private enum Slot
+    {
+        Id,
+        User,
+        Millis,
+        Seconds,
+    }
+
+    /// <summary>A vendor sample, minified, cut at the values each event changes.</summary>
+    private sealed class Template
+    {
+        private readonly byte[][] _literals;
+        private readonly Slot[] _slots;
+
+        private Template(string vendor, byte[][] literals, Slot[] slots)
+        {
+            Vendor = vendor;
+            _literals = literals;
+            _slots = slots;
+            Length = literals.Sum(l => l.Length);
+        }
+
+        public string Vendor { get; }
+
+        public int Length { get; }
+
+        public static Template For(string vendor) => vendor switch
+        {
+            "crowdstrike" => Cut(vendor, SampleEvents.CrowdStrike,
+                ("98765432-1\"", Slot.Id), ("jdoe@acme.example\"", Slot.User), ("1767225600123", Slot.Millis)),
+            "zscaler" => Cut(vendor, SampleEvents.Zscaler,
+                ("7012345678901234567\"", Slot.Id), ("jdoe@acme.example\"", Slot.User), ("1767164827", Slot.Seconds)),
+            "netskope" => Cut(vendor, SampleEvents.Netskope,
+                ("a1b2c3d4e5f6a7b8c9d0e1f2\"", Slot.Id), ("jdoe@acme.example\"", Slot.User), ("1767225600", Slot.Seconds)),
+            _ => throw new ArgumentOutOfRangeException(nameof(vendor), vendor, "no template"),
+        };
+
+        public void Write(IBufferWriter<byte> output, long seq, int userRank, ReadOnlySpan<byte> domain, long nowMs)
+        {
+            for (var i = 0; i < _slots.Length; i++)
+            {
+                output.Write(_literals[i]);
+                switch (_slots[i])
+                {
+                    case Slot.Id:
+                        WriteNumber(output, seq);
+                        output.Write("\""u8);
+                        break;
+                    case Slot.User:
+                        output.Write("user"u8);
+                        WriteNumber(output, userRank);
+                        output.Write("@"u8);
+                        output.Write(domain);
+                        output.Write("\""u8);
+                        break;
+                    case Slot.Millis:
+                        WriteNumber(output, nowMs);
+                        break;
+                    case Slot.Seconds:
+                        WriteNumber(output, nowMs / 1000);
+                        break;
+                }
+            }
+
+            output.Write(_literals[^1]);
+        }
+
+        private static void WriteNumber(IBufferWriter<byte> output, long value)
+        {
+            var span = output.GetSpan(20);
+            Utf8Formatter.TryFormat(value, span, out var written);
+            output.Advance(written);
+        }
+
+        /// <summary>Splits the minified sample before every occurrence of each marker (a value and its closing quote, if any).</summary>
+        private static Template Cut(string vendor, string sample, params (string Marker, Slot Slot)[] markers)
+        {
+            var text = Minify(sample);
+            var cuts = new List<(int At, int Length, Slot Slot)>();
+            foreach (var (marker, slot) in markers)
+            {
+                for (var at = text.IndexOf(marker, StringComparison.Ordinal); at >= 0; at = text.IndexOf(marker, at + marker.Length, StringComparison.Ordinal))
+                {
+                    cuts.Add((at, marker.Length, slot));
+                }
+            }
+
+            cuts.Sort((a, b) => a.At.CompareTo(b.At));
+            var literals = new List<byte[]>();
+            var position = 0;
+            foreach (var (at, length, _) in cuts)
+            {
+                literals.Add(Encoding.UTF8.GetBytes(text[position..at]));
+                position = at + length;
+            }
+
+            literals.Add(Encoding.UTF8.GetBytes(text[position..]));
+            return new Template(vendor, [.. literals], [.. cuts.Select(c => c.Slot)]);
+        }
+
+        private static string Minify(string json)
+        {
+            using var document = JsonDocument.Parse(json);
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                document.RootElement.WriteTo(writer);
+            }
+
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+    }
+}

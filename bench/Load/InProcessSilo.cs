@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace SecurityCoach.Benchmarks.Load;
+
+/// <summary>
+/// The real silo program (<c>Program.Build</c> of silo/, Local profile) in this process, on free loopback ports for
+/// HTTP, silo and gateway, with its own admin key. Everything else is the program's own configuration
+/// (silo/appsettings.json, copied beside this assembly); only the log level is lowered, since the silo's console
+/// is also the load generator's.
+/// </summary>
+public sealed class InProcessSilo : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private InProcessSilo(WebApplication app, Uri baseAddress, string adminKey)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        AdminKey = adminKey;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string AdminKey { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<InProcessSilo> StartAsync(string logLevel)
+    {
+        var adminKey = "bench-admin-" + Guid.NewGuid().ToString("N");
+        string[] args =
+        [
+            "--contentRoot", AppContext.BaseDirectory,
+            "--urls", "http://127.0.0.1:0",
+            "--SecurityCoach:AdminApiKey", adminKey,
+            "--SecurityCoach:Local:SiloPort", FreePort(),
+            "--SecurityCoach:Local:GatewayPort", FreePort(),
+            "--Logging:LogLevel:Default", logLevel,
+            "--Logging:LogLevel:Orleans.Runtime.Silo", logLevel,
+        ];
+        var app = Program.Build(args);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new InProcessSilo(app, new Uri(address), adminKey);
+    }
+
+    private static string FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

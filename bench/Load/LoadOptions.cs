@@ -1,0 +1,193 @@
+using System.Globalization;
+
+namespace SecurityCoach.Benchmarks.Load;
+
+/// <summary>The load generator's settings, from <c>--name value</c> arguments.</summary>
+public sealed record LoadOptions
+{
+    public const string Help = """
+        load --scenario local|activations [options]
+          --target URL          drive a running silo's HTTP API (needs --admin-key); default: start the silo in this process
+          --admin-key KEY       the silo's admin key (with --target)
+          --tenants N           tenants to create (default 4)
+          --users N             users in all, spread over the tenants; per event the user is Zipf-distributed (default 10000;
+                                activations: user grains to activate, default 100000)
+          --zipf S              Zipf exponent of the user choice (default 1.0; 0 = uniform)
+          --vendor-mix LIST     request mix by vendor, e.g. crowdstrike:1,zscaler:1,netskope:1 (the default)
+          --batch-size N        events per ingest request (default 10)
+          --rate N              open loop: target events/s, latency counted from each request's scheduled time
+          --concurrency N       closed loop: requests in flight (default 32 when --rate is not given)
+          --max-in-flight N     open loop: at most this many requests in flight; past it the schedule slips (default 2048)
+          --warmup S            seconds of load before measuring (default 5)
+          --duration S          seconds measured (default 20)
+          --max-events N        stop sending after N events in all, warm-up included (default: no bound but time)
+          --drain S             seconds to wait after the last request for outstanding deliveries (default 15)
+          --seed N              random seed (default 42)
+          --silo-log-level L    log level of the in-process silo (default Warning)
+          --activate-via W      activations: direct (an idle grain, default) or ingest (one event per user)
+          --alloc-types N       also sample allocations by type (runtime GC events) and list the top N (default 0: off)
+          --out FILE            JSON result (default bench/results/<scenario>-<utc timestamp>.json)
+        """;
+
+    public string Scenario { get; init; } = "";
+
+    public Uri? Target { get; init; }
+
+    public string? AdminKey { get; init; }
+
+    public int Tenants { get; init; } = 4;
+
+    public int? Users { get; init; }
+
+    public double ZipfExponent { get; init; } = 1.0;
+
+    public IReadOnlyList<(string Vendor, double Weight)> VendorMix { get; init; } =
+        [("crowdstrike", 1), ("zscaler", 1), ("netskope", 1)];
+
+    public int BatchSize { get; init; } = 10;
+
+    public double? Rate { get; init; }
+
+    public int? Concurrency { get; init; }
+
+    public int MaxInFlight { get; init; } = 2048;
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    public long? MaxEvents { get; init; }
+
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(15);
+
+    public int Seed { get; init; } = 42;
+
+    public string SiloLogLevel { get; init; } = "Warning";
+
+    public string ActivateVia { get; init; } = "direct";
+
+    public string? Out { get; init; }
+
+    public int AllocTypes { get; init; }
+
+    public bool ShowHelp { get; init; }
+
+    public int UserCount => Users ?? (Scenario == "activations" ? 100_000 : 10_000);
+
+    public int ClosedLoopConcurrency => Concurrency ?? 32;
+
+    /// <summary>Parses the arguments after <c>load</c>; an error names the argument and what is wrong.</summary>
+    public static LoadOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new LoadOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name is "--help" or "-h")
+            {
+                return options with { ShowHelp = true };
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                throw new ArgumentException($"{name} needs a value");
+            }
+
+            var value = args[++i];
+            options = name switch
+            {
+                "--scenario" => options with { Scenario = value },
+                "--target" => options with { Target = Uri.TryCreate(value, UriKind.Absolute, out var uri) ? uri : throw Invalid(name, value, "an absolute URL") },
+                "--admin-key" => options with { AdminKey = value },
+                "--tenants" => options with { Tenants = Positive(name, value) },
+                "--users" => options with { Users = Positive(name, value) },
+                "--zipf" => options with { ZipfExponent = NonNegative(name, value) },
+                "--vendor-mix" => options with { VendorMix = ParseMix(value) },
+                "--batch-size" => options with { BatchSize = Positive(name, value) },
+                "--rate" => options with { Rate = NonNegative(name, value) is > 0 and var rate ? rate : throw Invalid(name, value, "a positive number") },
+                "--concurrency" => options with { Concurrency = Positive(name, value) },
+                "--max-in-flight" => options with { MaxInFlight = Positive(name, value) },
+                "--warmup" => options with { Warmup = TimeSpan.FromSeconds(NonNegative(name, value)) },
+                "--duration" => options with { Duration = TimeSpan.FromSeconds(NonNegative(name, value) is > 0 and var d ? d : throw Invalid(name, value, "a positive number")) },
+                "--max-events" => options with { MaxEvents = Positive(name, value) },
+                "--drain" => options with { Drain = TimeSpan.FromSeconds(NonNegative(name, value)) },
+                "--seed" => options with { Seed = int.TryParse(value, CultureInfo.InvariantCulture, out var seed) ? seed : throw Invalid(name, value, "an integer") },
+                "--silo-log-level" => options with { SiloLogLevel = value },
+                "--activate-via" => options with { ActivateVia = value is "direct" or "ingest" ? value : throw Invalid(name, value, "direct or ingest") },
+                "--out" => options with { Out = value },
+                "--alloc-types" => options with { AllocTypes = Positive(name, value) },
+                _ => throw new ArgumentException($"unknown option {name}"),
+            };
+        }
+
+        return options.Validate();
+    }
+
+    private LoadOptions Validate()
+    {
+        if (ShowHelp)
+        {
+            return this;
+        }
+
+        if (Scenario is not ("local" or "activations"))
+        {
+            throw new ArgumentException(Scenario.Length == 0
+                ? "--scenario is required: local or activations"
+                : $"--scenario {Scenario}: unknown; built are local and activations (aws-local, sqs-raw and workflow wait for the AWS providers and the workflow engine)");
+        }
+
+        if (Target is not null && string.IsNullOrEmpty(AdminKey))
+        {
+            throw new ArgumentException("--target needs --admin-key (tenants are created through the admin API)");
+        }
+
+        if (Target is not null && Scenario == "activations")
+        {
+            throw new ArgumentException("--scenario activations measures the heap of an in-process silo; it cannot run with --target");
+        }
+
+        if (Rate is not null && Concurrency is not null)
+        {
+            throw new ArgumentException("give --rate (open loop) or --concurrency (closed loop), not both");
+        }
+
+        if (UserCount < Tenants)
+        {
+            throw new ArgumentException($"--users {UserCount} is fewer than --tenants {Tenants}: every tenant needs a user");
+        }
+
+        return this;
+    }
+
+    private static List<(string, double)> ParseMix(string value)
+    {
+        var mix = new List<(string, double)>();
+        foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = part.IndexOf(':', StringComparison.Ordinal);
+            var vendor = (colon < 0 ? part : part[..colon]).ToLowerInvariant();
+            var weight = colon < 0 ? 1 : NonNegative("--vendor-mix", part[(colon + 1)..]);
+            if (vendor is not ("crowdstrike" or "zscaler" or "netskope"))
+            {
+                throw Invalid("--vendor-mix", part, "crowdstrike, zscaler or netskope with an optional :weight");
+            }
+
+            if (weight > 0)
+            {
+                mix.Add((vendor, weight));
+            }
+        }
+
+        return mix.Count > 0 ? mix : throw Invalid("--vendor-mix", value, "at least one vendor with a positive weight");
+    }
+
+    private static int Positive(string name, string value) =>
+        int.TryParse(value, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw Invalid(name, value, "a positive integer");
+
+    private static double NonNegative(string name, string value) =>
+        double.TryParse(value, CultureInfo.InvariantCulture, out var n) && n >= 0 && double.IsFinite(n) ? n : throw Invalid(name, value, "a number ≥ 0");
+
+    private static ArgumentException Invalid(string name, string value, string expected) =>
+        new($"{name} {value}: expected {expected}");
+}

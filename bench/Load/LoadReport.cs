@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using HdrHistogram;
+
+namespace SecurityCoach.Benchmarks.Load;
+
+/// <summary>Percentiles of one latency histogram, in milliseconds.</summary>
+public sealed record LatencySummary(long Count, double P50Ms, double P99Ms, double P999Ms, double MaxMs, double MeanMs)
+{
+    /// <summary>From a histogram of microseconds.</summary>
+    public static LatencySummary From(HistogramBase histogram)
+    {
+        if (histogram.TotalCount == 0)
+        {
+            return new LatencySummary(0, 0, 0, 0, 0, 0);
+        }
+
+        return new LatencySummary(
+            histogram.TotalCount,
+            Ms(histogram.GetValueAtPercentile(50)),
+            Ms(histogram.GetValueAtPercentile(99)),
+            Ms(histogram.GetValueAtPercentile(99.9)),
+            Ms(histogram.GetMaxValue()),
+            Math.Round(histogram.GetMean() / 1000.0, 3));
+    }
+
+    private static double Ms(long microseconds) => Math.Round(microseconds / 1000.0, 3);
+}
+
+/// <summary>Why the run counts errors, each kind on its own.</summary>
+public sealed record ErrorDetail(
+    long FailedRequests,
+    long FailedEvents,
+    long RejectedEvents,
+    long MissingDeliveries,
+    long DuplicateDeliveries,
+    long UnexpectedDeliveries,
+    long BadSignatures,
+    IReadOnlyDictionary<string, long> FailureReasons)
+{
+    /// <summary>Events not accepted, accepted events never delivered, and deliveries that should not have happened.</summary>
+    public long Total => FailedEvents + RejectedEvents + MissingDeliveries + DuplicateDeliveries + UnexpectedDeliveries + BadSignatures;
+}
+
+/// <summary>What a load run sent, what came back, and how long it took.</summary>
+public sealed record LoadCounts(
+    long Requests,
+    long SentEvents,
+    long AcceptedEvents,
+    long DeliveredEvents,
+    long MeasuredEvents,
+    double MeasuredSeconds,
+    double DrainSeconds);
+
+/// <summary>The figures of one run, as printed on the RESULT line and written to the JSON file.</summary>
+public sealed record LoadReport(
+    string Scenario,
+    DateTimeOffset Date,
+    string Commit,
+    MachineInfo Machine,
+    IReadOnlyDictionary<string, string> Settings,
+    double EventsPerS,
+    double DeliveredPerS,
+    LatencySummary Ingest,
+    LatencySummary E2e,
+    long Errors,
+    ErrorDetail? ErrorDetail,
+    LoadCounts? Counts,
+    ProcessCost? ProcessCost,
+    IReadOnlyDictionary<string, double>? Figures)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        WriteIndented = true,
+    };
+
+    /// <summary>Microseconds from 1 µs to 10 minutes, three significant digits.</summary>
+    public static LongConcurrentHistogram NewHistogram() => new(1, 600_000_000, 3);
+
+    /// <summary>The one line a script reads. Load scenarios have the issue's fields; others add their own figures.</summary>
+    public string ResultLine()
+    {
+        if (Figures is not null)
+        {
+            return $"RESULT scenario={Scenario} " + string.Join(' ', Figures.Select(f => $"{f.Key}={Number(f.Value)}")) + $" errors={Errors}";
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"RESULT scenario={Scenario} events_per_s={Math.Round(EventsPerS):0} ingest_p50_ms={Number(Ingest.P50Ms)} ingest_p99_ms={Number(Ingest.P99Ms)} e2e_p50_ms={Number(E2e.P50Ms)} e2e_p99_ms={Number(E2e.P99Ms)} errors={Errors}");
+    }
+
+    /// <summary>A few lines for a person: the latency tables, the counts, the errors by kind.</summary>
+    public string Summary()
+    {
+        var text = new System.Text.StringBuilder();
+        if (Counts is { } c)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"events: {c.SentEvents} sent in {c.Requests} requests, {c.AcceptedEvents} accepted, {c.DeliveredEvents} delivered; measured {c.MeasuredEvents} in {c.MeasuredSeconds:0.###} s, drained {c.DrainSeconds:0.###} s");
+            text.AppendLine(Line("ingest (ms)", Ingest));
+            text.AppendLine(Line("e2e (ms)", E2e));
+        }
+
+        if (ProcessCost is { } p)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"process: {p.CpuMsPerEvent:0.###} ms CPU and {p.AllocatedBytesPerEvent:0} B allocated per event, {p.GcPausePercent:0.#} % of the time in GC pauses, GCs {p.Gen0}/{p.Gen1}/{p.Gen2}");
+        }
+
+        if (ErrorDetail is { Total: > 0 } e)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"errors: {e.FailedEvents} events in {e.FailedRequests} failed requests, {e.RejectedEvents} rejected, {e.MissingDeliveries} missing, {e.DuplicateDeliveries} duplicate, {e.UnexpectedDeliveries} unexpected, {e.BadSignatures} bad signatures");
+            foreach (var (reason, count) in e.FailureReasons)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {count} × {reason}");
+            }
+        }
+
+        if (Figures is not null)
+        {
+            text.AppendLine(string.Join(", ", Figures.Select(f => $"{f.Key} {Number(f.Value)}")));
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static string Line(string name, LatencySummary l) => string.Create(CultureInfo.InvariantCulture,
+        $"{name,-12} n={l.Count} p50={l.P50Ms:0.###} p99={l.P99Ms:0.###} p99.9={l.P999Ms:0.###} max={l.MaxMs:0.###} mean={l.MeanMs:0.###}");
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Writes the JSON beside the others: bench/results/&lt;scenario&gt;-&lt;utc timestamp&gt;.json unless a path is given.</summary>
+    public async Task<string> WriteAsync(string? path)
+    {
+        path ??= Path.Combine(RepositoryRoot() ?? Directory.GetCurrentDirectory(), "bench", "results",
+            $"{Scenario}-{Date.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, ToJson() + "\n");
+        return path;
+    }
+
+    /// <summary>The short commit of the repository this runs in, or "unknown".</summary>
+    public static string GitCommit()
+    {
+        try
+        {
+            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = RepositoryRoot() ?? Directory.GetCurrentDirectory(),
+            });
+            if (git is null)
+            {
+                return "unknown";
+            }
+
+            var commit = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit();
+            return git.ExitCode == 0 && commit.Length > 0 ? commit : "unknown";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "unknown";
+        }
+    }
+
+    private static string? RepositoryRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "SecurityCoach.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// What this process spent in the measured window, per accepted event: CPU, allocation, GC. With the silo in
+/// process that is silo and load generator together; with <c>--target</c>, the load generator alone.
+/// </summary>
+public sealed record ProcessCost(double CpuMsPerEvent, double AllocatedBytesPerEvent, double GcPausePercent, int Gen0, int Gen1, int Gen2)
+{
+    public static ProcessCost Between(ProcessSnapshot start, ProcessSnapshot end, long events, double seconds)
+    {
+        var perEvent = Math.Max(1, events);
+        return new ProcessCost(
+            Math.Round((end.Cpu - start.Cpu).TotalMilliseconds / perEvent, 3),
+            Math.Round((double)(end.Allocated - start.Allocated) / perEvent),
+            seconds > 0 ? Math.Round(100 * (end.GcPause - start.GcPause).TotalSeconds / seconds, 1) : 0,
+            end.Gen0 - start.Gen0,
+            end.Gen1 - start.Gen1,
+            end.Gen2 - start.Gen2);
+    }
+}
+
+/// <summary>The process's CPU, allocation and GC counters at one moment.</summary>
+public sealed record ProcessSnapshot(TimeSpan Cpu, long Allocated, TimeSpan GcPause, int Gen0, int Gen1, int Gen2)
+{
+    public static ProcessSnapshot Take()
+    {
+        using var process = Process.GetCurrentProcess();
+        return new ProcessSnapshot(process.TotalProcessorTime, GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(),
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+    }
+}
+
+/// <summary>The machine a run was measured on.</summary>
+/// <remarks><see cref="LoadAverage"/> (Linux, 1/5/15 minutes, at the end of the run) shows whether other work shared the cores.</remarks>
+public sealed record MachineInfo(string Cpu, int Cores, string Os, string Runtime, bool ServerGc, long MemoryBytes, string LoadAverage)
+{
+    public static MachineInfo Current() => new(
+        CpuModel(),
+        Environment.ProcessorCount,
+        RuntimeInformation.OSDescription,
+        RuntimeInformation.FrameworkDescription,
+        System.Runtime.GCSettings.IsServerGC,
+        GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "");
+
+    private static string CpuModel()
+    {
+        // Linux names the model in /proc/cpuinfo; elsewhere the architecture is what can be said cheaply.
+        if (File.Exists("/proc/cpuinfo"))
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("model name", StringComparison.Ordinal))
+                {
+                    return line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+                }
+            }
+        }
+
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}

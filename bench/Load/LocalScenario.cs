@@ -1,0 +1,356 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using HdrHistogram;
+
+namespace SecurityCoach.Benchmarks.Load;
+
+/// <summary>
+/// The <c>local</c> scenario: tenants with one campaign each that matches every event and coaches over a webhook
+/// this process serves; vendor events posted to <c>/v1/ingest/{vendor}</c> for a warm-up and a measured window;
+/// then a drain until every accepted event's coaching has arrived (or the drain time is up).
+/// Ingest latency: request sent → 202. End-to-end: request sent → coaching received by the webhook.
+/// </summary>
+public sealed class LocalScenario(LoadOptions options, Uri target, string adminKey, TextWriter log)
+{
+    private const string WebhookSecret = "bench-webhook-secret-0123456789";
+
+    // Matches every event the three samples normalize to, through the matchers a real campaign uses.
+    private const string MatchEverything = """
+        {"$or":[{"class_uid":[2004],"severity_id":[{"numeric":[">=",1]}]},{"class_uid":[4002],"url":{"url_string":[{"prefix":"http"}]}}]}
+        """;
+
+    private readonly DeliveryLedger _ledger = new(options.MaxEvents);
+    private readonly LongConcurrentHistogram _ingest = LoadReport.NewHistogram();
+    private readonly ConcurrentDictionary<string, long> _failureReasons = new(StringComparer.Ordinal);
+    private long _requests;
+    private long _accepted;
+    private long _measuredAccepted;
+    private long _failedRequests;
+    private long _failedEvents;
+    private long _rejectedEvents;
+    private long _measureStart;
+    private long _sendEnd;
+    private ProcessSnapshot? _atMeasureStart;
+
+    public async Task<LoadReport> RunAsync(CancellationToken cancellationToken)
+    {
+        await using var sink = await WebhookSink.StartAsync(_ledger, WebhookSecret);
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            UseCookies = false,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            MaxConnectionsPerServer = Math.Max(options.MaxInFlight, options.ClosedLoopConcurrency),
+        })
+        {
+            BaseAddress = target,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+
+        var tenants = await CreateTenantsAsync(http, sink, cancellationToken);
+        var factory = new EventFactory(options, [.. tenants.Select(t => t.Id)]);
+        var mode = options.Rate is { } rate ? $"open loop at {rate:0} events/s" : $"closed loop, {options.ClosedLoopConcurrency} requests in flight";
+        log.WriteLine($"load: {options.Tenants} tenants, {options.UserCount} users (zipf {options.ZipfExponent}), batches of {options.BatchSize}, {mode}; " +
+            $"warm-up {options.Warmup.TotalSeconds:0.#} s, measuring {options.Duration.TotalSeconds:0.#} s");
+
+        var start = Stopwatch.GetTimestamp();
+        _measureStart = start + Ticks(options.Warmup);
+        var end = _measureStart + Ticks(options.Duration);
+        _ = SnapshotAtMeasureStartAsync(cancellationToken);
+        using (var progress = new Timer(_ => Progress(sink), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)))
+        {
+            if (options.Rate is { } eventsPerSecond)
+            {
+                await OpenLoopAsync(http, tenants, factory, eventsPerSecond, end, cancellationToken);
+            }
+            else
+            {
+                await ClosedLoopAsync(http, tenants, factory, end, cancellationToken);
+            }
+        }
+
+        var measuredSeconds = DeliveryLedger.MillisecondsSince(_measureStart, Math.Max(_measureStart, Volatile.Read(ref _sendEnd))) / 1000;
+        var atSendEnd = ProcessSnapshot.Take();
+        var drainStart = Stopwatch.GetTimestamp();
+        await DrainAsync(cancellationToken);
+        var drainSeconds = DeliveryLedger.MillisecondsSince(drainStart, Stopwatch.GetTimestamp()) / 1000;
+
+        var accepted = Interlocked.Read(ref _accepted);
+        var delivered = _ledger.DeliveredCount;
+        var e2e = LatencySummary.From(sink.EndToEnd);
+        var detail = new ErrorDetail(
+            _failedRequests, _failedEvents, _rejectedEvents, Math.Max(0, accepted - delivered),
+            sink.Duplicates, sink.Unexpected, sink.BadSignatures, new SortedDictionary<string, long>(_failureReasons, StringComparer.Ordinal));
+        return new LoadReport(
+            "local",
+            DateTimeOffset.UtcNow,
+            LoadReport.GitCommit(),
+            MachineInfo.Current(),
+            Settings(),
+            measuredSeconds > 0 ? Interlocked.Read(ref _measuredAccepted) / measuredSeconds : 0,
+            DeliveredPerSecond(e2e.Count, sink.LastMeasuredDelivery),
+            LatencySummary.From(_ingest),
+            e2e,
+            detail.Total,
+            detail,
+            new LoadCounts(_requests, _ledger.Reserved, accepted, delivered, Interlocked.Read(ref _measuredAccepted), Math.Round(measuredSeconds, 3), Math.Round(drainSeconds, 3)),
+            ProcessCost.Between(_atMeasureStart ?? atSendEnd, atSendEnd, Interlocked.Read(ref _measuredAccepted), measuredSeconds),
+            null);
+    }
+
+    private async Task SnapshotAtMeasureStartAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(options.Warmup, cancellationToken);
+        _atMeasureStart = ProcessSnapshot.Take();
+    }
+
+    /// <summary>Coachings of measured events per second, from the start of the window to the last of them.</summary>
+    private double DeliveredPerSecond(long delivered, long lastDelivery)
+    {
+        var seconds = DeliveryLedger.MillisecondsSince(_measureStart, lastDelivery) / 1000;
+        return delivered > 0 && seconds > 0 ? delivered / seconds : 0;
+    }
+
+    private async Task<(string Id, string ApiKey)[]> CreateTenantsAsync(HttpClient http, WebhookSink sink, CancellationToken cancellationToken)
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var tenants = new (string Id, string ApiKey)[options.Tenants];
+        for (var i = 0; i < tenants.Length; i++)
+        {
+            var tenantId = $"bench-{run}-{i}";
+            using var create = new HttpRequestMessage(HttpMethod.Post, "/v1/tenants")
+            {
+                Content = JsonContent.Create(new { tenantId, name = $"Load test {run} #{i}" }),
+            };
+            create.Headers.Add("X-Api-Key", adminKey);
+            using var created = await http.SendAsync(create, cancellationToken);
+            await EnsureAsync(created, $"creating tenant {tenantId}", cancellationToken);
+            var apiKey = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("apiKey").GetString()!;
+
+            var campaign = $$"""
+                {"name":"Every risky event","pattern":{{MatchEverything}},"riskWeight":10,
+                 "tip":{"title":"Careful, {{"{{"}}actor.user.name{{"}}"}}","body":"We saw {{"{{"}}finding_info.title{{"}}"}} {{"{{"}}url.url_string{{"}}"}} on {{"{{"}}device.hostname{{"}}"}}."},
+                 "channels":[{"type":"webhook","url":"{{sink.HookFor(tenantId)}}","secret":"{{WebhookSecret}}"}]}
+                """;
+            using var put = new HttpRequestMessage(HttpMethod.Put, $"/v1/tenants/{tenantId}/campaigns/everything")
+            {
+                Content = new StringContent(campaign, Encoding.UTF8, "application/json"),
+            };
+            put.Headers.Add("X-Api-Key", apiKey);
+            using var stored = await http.SendAsync(put, cancellationToken);
+            await EnsureAsync(stored, $"putting the campaign of {tenantId}", cancellationToken);
+            tenants[i] = (tenantId, apiKey);
+        }
+
+        return tenants;
+    }
+
+    private async Task ClosedLoopAsync(HttpClient http, (string Id, string ApiKey)[] tenants, EventFactory factory, long end, CancellationToken cancellationToken)
+    {
+        var workers = new Task[options.ClosedLoopConcurrency];
+        for (var w = 0; w < workers.Length; w++)
+        {
+            var random = new Random(options.Seed + w);
+            workers[w] = Task.Run(async () =>
+            {
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    var now = Stopwatch.GetTimestamp();
+                    if (now >= end || !TryNext(factory, random, out var batch))
+                    {
+                        break;
+                    }
+
+                    await SendAsync(http, tenants, batch, now);
+                }
+            }, cancellationToken);
+        }
+
+        await Task.WhenAll(workers);
+        Volatile.Write(ref _sendEnd, Math.Min(end, Stopwatch.GetTimestamp()));
+    }
+
+    /// <summary>
+    /// Requests leave on a fixed schedule whatever the answers do, and latency counts from the scheduled time, so a
+    /// stalled server shows as latency rather than as a slower schedule (no coordinated omission).
+    /// </summary>
+    private async Task OpenLoopAsync(HttpClient http, (string Id, string ApiKey)[] tenants, EventFactory factory, double eventsPerSecond, long end, CancellationToken cancellationToken)
+    {
+        var random = new Random(options.Seed);
+        var interval = Stopwatch.Frequency * factory.BatchSize / eventsPerSecond;
+        var start = Stopwatch.GetTimestamp();
+        using var slots = new SemaphoreSlim(options.MaxInFlight);
+        var inFlight = new ConcurrentDictionary<Task, byte>();
+        long k = 0;
+        var exhausted = false;
+        while (!exhausted && !cancellationToken.IsCancellationRequested)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (now >= end)
+            {
+                break;
+            }
+
+            for (var due = start + (long)(k * interval); due <= now; due = start + (long)(k * interval))
+            {
+                if (!TryNext(factory, random, out var batch))
+                {
+                    exhausted = true;
+                    break;
+                }
+
+                await slots.WaitAsync(cancellationToken);
+                k++;
+                var send = SendAsync(http, tenants, batch, due);
+                inFlight.TryAdd(send, 0);
+                _ = send.ContinueWith(t =>
+                {
+                    slots.Release();
+                    inFlight.TryRemove(t, out _);
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            var wait = DeliveryLedger.MillisecondsSince(Stopwatch.GetTimestamp(), start + (long)(k * interval));
+            if (wait >= 1)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(wait), cancellationToken);
+            }
+        }
+
+        Volatile.Write(ref _sendEnd, Math.Min(end, Stopwatch.GetTimestamp()));
+        await Task.WhenAll(inFlight.Keys);
+    }
+
+    private bool TryNext(EventFactory factory, Random random, out IngestBatch batch)
+    {
+        var count = _ledger.Reserve(factory.BatchSize, out var first);
+        if (count == 0)
+        {
+            batch = null!;
+            return false;
+        }
+
+        batch = factory.Next(random, first, count);
+        return true;
+    }
+
+    private async Task SendAsync(HttpClient http, (string Id, string ApiKey)[] tenants, IngestBatch batch, long sentAt)
+    {
+        var measured = sentAt >= _measureStart;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            _ledger.Stamp(batch.FirstSeq + i, sentAt, measured);
+        }
+
+        Interlocked.Increment(ref _requests);
+        string? failure = null;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/ingest/{batch.Vendor}") { Content = new ByteArrayContent(batch.Body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Headers.Add("X-Api-Key", tenants[batch.Tenant].ApiKey);
+            using var response = await http.SendAsync(request);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            if (measured)
+            {
+                _ingest.RecordValue(Math.Max(1, (Stopwatch.GetTimestamp() - sentAt) * 1_000_000 / Stopwatch.Frequency));
+            }
+
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                Accept(batch, body, measured);
+                return;
+            }
+
+            failure = $"HTTP {(int)response.StatusCode}";
+        }
+        catch (HttpRequestException e)
+        {
+            failure = e.HttpRequestError.ToString();
+        }
+        catch (TaskCanceledException)
+        {
+            failure = "timeout";
+        }
+
+        Interlocked.Increment(ref _failedRequests);
+        Interlocked.Add(ref _failedEvents, batch.Count);
+        _failureReasons.AddOrUpdate(failure, 1, (_, n) => n + 1);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            _ledger.Fail(batch.FirstSeq + i);
+        }
+    }
+
+    /// <summary>Counts a 202; events it lists as rejected are not expected at the webhook.</summary>
+    private void Accept(IngestBatch batch, byte[] body, bool measured)
+    {
+        using var answer = JsonDocument.Parse(body);
+        var accepted = answer.RootElement.GetProperty("accepted").GetInt32();
+        Interlocked.Add(ref _accepted, accepted);
+        if (measured)
+        {
+            Interlocked.Add(ref _measuredAccepted, accepted);
+        }
+
+        foreach (var rejected in answer.RootElement.GetProperty("rejected").EnumerateArray())
+        {
+            Interlocked.Increment(ref _rejectedEvents);
+            _ledger.Fail(batch.FirstSeq + rejected.GetProperty("index").GetInt32());
+            _failureReasons.AddOrUpdate("rejected: " + rejected.GetProperty("error").GetString(), 1, (_, n) => n + 1);
+        }
+    }
+
+    private async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + Ticks(options.Drain);
+        while (_ledger.DeliveredCount < Interlocked.Read(ref _accepted) && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    private void Progress(WebhookSink sink)
+    {
+        var phase = Stopwatch.GetTimestamp() < _measureStart ? "warm-up" : "measuring";
+        log.WriteLine($"  {phase}: {Interlocked.Read(ref _requests)} requests, {Interlocked.Read(ref _accepted)} events accepted, " +
+            $"{_ledger.DeliveredCount} delivered, {Interlocked.Read(ref _failedRequests)} failed requests, {sink.Duplicates + sink.Unexpected} odd deliveries");
+    }
+
+    private Dictionary<string, string> Settings() => new(StringComparer.Ordinal)
+    {
+        ["target"] = options.Target?.ToString() ?? "in-process silo",
+        ["tenants"] = Invariant(options.Tenants),
+        ["users"] = Invariant(options.UserCount),
+        ["zipf"] = Invariant(options.ZipfExponent),
+        ["vendor_mix"] = string.Join(',', options.VendorMix.Select(m => $"{m.Vendor}:{Invariant(m.Weight)}")),
+        ["batch_size"] = Invariant(options.BatchSize),
+        ["mode"] = options.Rate is null ? "closed" : "open",
+        ["rate"] = options.Rate is { } r ? Invariant(r) : "",
+        ["concurrency"] = options.Rate is null ? Invariant(options.ClosedLoopConcurrency) : "",
+        ["max_in_flight"] = options.Rate is null ? "" : Invariant(options.MaxInFlight),
+        ["warmup_s"] = Invariant(options.Warmup.TotalSeconds),
+        ["duration_s"] = Invariant(options.Duration.TotalSeconds),
+        ["max_events"] = options.MaxEvents is { } m ? Invariant(m) : "",
+        ["drain_s"] = Invariant(options.Drain.TotalSeconds),
+        ["seed"] = Invariant(options.Seed),
+        ["silo_log_level"] = options.Target is null ? options.SiloLogLevel : "",
+    };
+
+    private static string Invariant(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private static async Task EnsureAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{what}: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+using HdrHistogram;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SecurityCoach.Notifications;
+
+namespace SecurityCoach.Benchmarks.Load;
+
+/// <summary>
+/// The customers' webhook, played by the load generator on a free loopback port (Kestrel): it checks each coaching's
+/// signature, finds the event's send time in the <see cref="DeliveryLedger"/> by the event id, records now − send
+/// time as the end-to-end latency, and answers 200.
+/// </summary>
+public sealed class WebhookSink : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly DeliveryLedger _ledger;
+    private readonly string _secret;
+    private long _duplicates;
+    private long _unexpected;
+    private long _badSignatures;
+    private long _lastMeasuredDelivery;
+
+    private WebhookSink(WebApplication app, DeliveryLedger ledger, string secret)
+    {
+        _app = app;
+        _ledger = ledger;
+        _secret = secret;
+    }
+
+    public string BaseUrl { get; private set; } = "";
+
+    /// <summary>End-to-end latency of measured events, in microseconds.</summary>
+    public LongConcurrentHistogram EndToEnd { get; } = LoadReport.NewHistogram();
+
+    public long Duplicates => Interlocked.Read(ref _duplicates);
+
+    public long Unexpected => Interlocked.Read(ref _unexpected);
+
+    public long BadSignatures => Interlocked.Read(ref _badSignatures);
+
+    /// <summary>When the last coaching of a measured event arrived (a Stopwatch timestamp; 0 before any).</summary>
+    public long LastMeasuredDelivery => Interlocked.Read(ref _lastMeasuredDelivery);
+
+    public static async Task<WebhookSink> StartAsync(DeliveryLedger ledger, string secret)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var sink = new WebhookSink(app, ledger, secret);
+        app.MapPost("/hooks/{tenantId}", sink.HandleAsync);
+        await app.StartAsync();
+        sink.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return sink;
+    }
+
+    public string HookFor(string tenantId) => $"{BaseUrl}/hooks/{tenantId}";
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var length = (int)(context.Request.ContentLength ?? 0);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 4096));
+        try
+        {
+            var read = 0;
+            int n;
+            while ((n = await context.Request.Body.ReadAsync(buffer.AsMemory(read))) > 0)
+            {
+                read += n;
+                if (read == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, read).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+
+            Record(buffer.AsSpan(0, read), context.Request.Headers[WebhookChannel.SignatureHeader].ToString());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    private void Record(ReadOnlySpan<byte> body, string signature)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (!string.Equals(signature, WebhookChannel.Sign(body, _secret), StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _badSignatures);
+            return;
+        }
+
+        switch (_ledger.Deliver(EventFactory.SequenceOf(EventId(body)), out var sentAt, out var measured))
+        {
+            case DeliveryKind.First when measured:
+                EndToEnd.RecordValue(Math.Max(1, (now - sentAt) * 1_000_000 / Stopwatch.Frequency));
+                InterlockedMax(ref _lastMeasuredDelivery, now);
+                break;
+            case DeliveryKind.Duplicate:
+                Interlocked.Increment(ref _duplicates);
+                break;
+            case DeliveryKind.Unexpected:
+                Interlocked.Increment(ref _unexpected);
+                break;
+        }
+    }
+
+    private static void InterlockedMax(ref long location, long value)
+    {
+        for (var current = Interlocked.Read(ref location); value > current; current = Interlocked.Read(ref location))
+        {
+            if (Interlocked.CompareExchange(ref location, value, current) == current)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The raw bytes of the body's top-level <c>eventId</c>; empty when it has none.</summary>
+    private static ReadOnlySpan<byte> EventId(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("eventId"u8))
+            {
+                reader.Read();
+                return reader.TokenType == JsonTokenType.String ? reader.ValueSpan : default;
+            }
+
+            if (reader.TokenType == JsonTokenType.StartObject && reader.CurrentDepth > 0)
+            {
+                reader.Skip();
+            }
+        }
+
+        return default;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using SecurityCoach.Benchmarks.Load;
+
+namespace SecurityCoach.Tests.Bench;
+
+/// <summary>
+/// The load generator of bench/, bounded to a few hundred events, against the silo program it starts in this process:
+/// it runs, every event's coaching arrives, and it reports in the shape scripts read. No timing is asserted.
+/// </summary>
+public sealed partial class LoadGeneratorSmokeTests : IDisposable
+{
+    private readonly string _resultFile = Path.Combine(Path.GetTempPath(), $"bench-smoke-{Guid.NewGuid():N}.json");
+
+    [GeneratedRegex(@"^RESULT scenario=local events_per_s=(?<rate>\d+) ingest_p50_ms=\d+(\.\d+)? ingest_p99_ms=\d+(\.\d+)? e2e_p50_ms=\d+(\.\d+)? e2e_p99_ms=\d+(\.\d+)? errors=(?<errors>\d+)$")]
+    private static partial Regex LocalResult();
+
+    [GeneratedRegex(@"^RESULT scenario=activations users=300 activations=(?<activations>\d+) bytes_per_activation=-?\d+ heap_delta_mib=-?\d+(\.\d+)? activations_per_s=\d+ errors=(?<errors>\d+)$")]
+    private static partial Regex ActivationsResult();
+
+    [Fact]
+    public async Task Local_scenario_delivers_every_event_and_ends_with_a_well_formed_result_line()
+    {
+        var (exit, lines, log) = await RunAsync(
+            "--scenario", "local", "--tenants", "2", "--users", "40", "--batch-size", "5", "--concurrency", "4",
+            "--warmup", "0", "--duration", "30", "--max-events", "300", "--drain", "30", "--out", _resultFile);
+
+        var result = LocalResult().Match(lines[^1]);
+        Assert.True(result.Success, $"The last line is not a well-formed RESULT line: '{lines[^1]}'. Log:\n{log}");
+        Assert.True(long.Parse(result.Groups["rate"].Value, CultureInfo.InvariantCulture) > 0, lines[^1]);
+        Assert.Equal("0", result.Groups["errors"].Value);
+        Assert.Equal(0, exit);
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(_resultFile));
+        var counts = json.RootElement.GetProperty("counts");
+        Assert.Equal(300, counts.GetProperty("sent_events").GetInt64());
+        Assert.Equal(300, counts.GetProperty("accepted_events").GetInt64());
+        Assert.Equal(300, counts.GetProperty("delivered_events").GetInt64());
+        Assert.Equal(300, json.RootElement.GetProperty("e2e").GetProperty("count").GetInt64());
+        Assert.Equal(60, json.RootElement.GetProperty("ingest").GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public async Task Activations_scenario_activates_every_user_grain_and_reports_the_bytes_per_activation()
+    {
+        var (exit, lines, log) = await RunAsync("--scenario", "activations", "--users", "300", "--out", _resultFile);
+
+        var result = ActivationsResult().Match(lines[^1]);
+        Assert.True(result.Success, $"The last line is not a well-formed RESULT line: '{lines[^1]}'. Log:\n{log}");
+        Assert.Equal("300", result.Groups["activations"].Value);
+        Assert.Equal("0", result.Groups["errors"].Value);
+        Assert.Equal(0, exit);
+    }
+
+    [Fact]
+    public async Task Scenarios_that_need_the_missing_providers_are_refused_with_the_reason()
+    {
+        var (exit, _, log) = await RunAsync("--scenario", "aws-local");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("aws-local, sqs-raw and workflow wait for", log, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string[] Lines, string Log)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter(CultureInfo.InvariantCulture);
+        using var log = new StringWriter(CultureInfo.InvariantCulture);
+        var exit = await LoadCommand.RunAsync(args, output, log);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return (exit, lines.Length == 0 ? [""] : lines, log.ToString());
+    }
+
+    public void Dispose() => File.Delete(_resultFile);
+}

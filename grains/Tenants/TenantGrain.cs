@@ -66,8 +66,6 @@ public sealed class TenantGrain(
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushLastUsed();
-
     public async Task<TenantCreation> Create(string name, byte[] apiKeyHash)
     {
         if (state.RecordExists)
@@ -140,7 +138,8 @@ public sealed class TenantGrain(
 
     /// <summary>
     /// Moves the key's last-used time in memory only: this runs in a read-only call, which must not write. The
-    /// flush timer (or deactivation, or any other write) persists it.
+    /// one-minute flush timer (or any other write) persists it; a deactivation may lose the last minute of it,
+    /// which is what its resolution promises anyway.
     /// </summary>
     private void NoteUse(StoredApiKey key)
     {

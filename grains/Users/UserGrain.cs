@@ -9,10 +9,6 @@ using SecurityCoach.Risk;
 
 namespace SecurityCoach.Users;
 
-/// <summary>A coaching this user started, newest last. Its status lives in the coaching grain.</summary>
-[GenerateSerializer, Immutable]
-public sealed record CoachingRef([property: Id(0)] string CoachingId, [property: Id(1)] string CampaignId, [property: Id(2)] string EventId);
-
 /// <summary>A user's persisted state.</summary>
 [GenerateSerializer]
 public sealed class UserState
@@ -26,13 +22,17 @@ public sealed class UserState
 
     [Id(3)] public long? LastEventAtMs { get; set; }
 
-    /// <summary>The ids of the last <see cref="UserGrain.DuplicateWindow"/> events, oldest first.</summary>
-    [Id(4)] public List<string> RecentEventIds { get; set; } = [];
+    /// <summary>
+    /// 64-bit hashes (<see cref="EventIdHash"/>) of the last <see cref="UserGrain.DuplicateWindow"/> event ids, oldest
+    /// first: 8 bytes an event instead of the id itself, since this list is written with every batch.
+    /// </summary>
+    [Id(4)] public List<ulong> RecentEventHashes { get; set; } = [];
 
     /// <summary>Per campaign, when this user was last sent (or simulated) a coaching: the delivery-limit clock.</summary>
     [Id(5)] public Dictionary<string, long> LastCoachedAtMs { get; set; } = new(StringComparer.Ordinal);
 
-    [Id(6)] public List<CoachingRef> Coachings { get; set; } = [];
+    /// <summary>The ids of the coachings this user started, newest last; their status lives in the coaching grains.</summary>
+    [Id(6)] public List<string> CoachingIds { get; set; } = [];
 }
 
 /// <summary>
@@ -60,16 +60,16 @@ public sealed partial class UserGrain(
     public const int DuplicateWindow = 1024;
 
     /// <summary>How many coachings the user's view lists (the newest).</summary>
-    public const int CoachingsListed = 100;
+    public const int CoachingsListed = 50;
 
     private string _tenantId = "";
     private string _userKey = "";
-    private HashSet<string> _seen = [];
+    private HashSet<ulong> _seen = [];
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _userKey) = GrainKeys.Split(this.GetPrimaryKeyString());
-        _seen = new HashSet<string>(state.State.RecentEventIds, StringComparer.Ordinal);
+        _seen = [.. state.State.RecentEventHashes];
         return Task.CompletedTask;
     }
 
@@ -148,11 +148,9 @@ public sealed partial class UserGrain(
             return null;
         }
 
-        var coachings = await Task.WhenAll(s.Coachings.Select(async c =>
-        {
-            var view = await GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, c.CoachingId)).GetView();
-            return view?.Summary ?? new CoachingSummary(c.CoachingId, c.CampaignId, c.EventId, CoachingStatus.Pending, 0, null);
-        }));
+        var views = await Task.WhenAll(s.CoachingIds.Select(id =>
+            GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, id)).GetView()));
+        var coachings = views.OfType<CoachingView>().Select(v => v.Summary).ToArray();
 
         var score = RiskScore.DecayTo(s.RiskScore, s.RiskUpdatedAtMs, time.GetUtcNow().ToUnixTimeMilliseconds(), riskOptions.Value.HalfLife);
         var lastEventAt = s.LastEventAtMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
@@ -162,17 +160,18 @@ public sealed partial class UserGrain(
     /// <summary>Adds the id to the window; false when it was already there.</summary>
     private bool Remember(string eventId)
     {
-        if (!_seen.Add(eventId))
+        var hash = EventIdHash.Of(eventId);
+        if (!_seen.Add(hash))
         {
             return false;
         }
 
-        var ids = state.State.RecentEventIds;
-        ids.Add(eventId);
-        if (ids.Count > DuplicateWindow)
+        var hashes = state.State.RecentEventHashes;
+        hashes.Add(hash);
+        if (hashes.Count > DuplicateWindow)
         {
-            _seen.Remove(ids[0]);
-            ids.RemoveAt(0);
+            _seen.Remove(hashes[0]);
+            hashes.RemoveAt(0);
         }
 
         return true;
@@ -207,10 +206,10 @@ public sealed partial class UserGrain(
         }
 
         var coachingId = CoachingIds.For(_userKey, evt.EventId, campaign.CampaignId);
-        s.Coachings.Add(new CoachingRef(coachingId, campaign.CampaignId, evt.EventId));
-        if (s.Coachings.Count > CoachingsListed)
+        s.CoachingIds.Add(coachingId);
+        if (s.CoachingIds.Count > CoachingsListed)
         {
-            s.Coachings.RemoveAt(0);
+            s.CoachingIds.RemoveAt(0);
         }
 
         var request = new CoachingRequest(_tenantId, _userKey, campaign.CampaignId, campaign.Version, definition.Tip, definition.Channels, evt, initial);

@@ -256,7 +256,7 @@ public sealed class IngestBody : IDisposable
     private bool TryParse(ReadOnlyMemory<byte> json, [NotNullWhen(true)] out JsonDocument? document, out BodyError error, string what)
     {
         document = null;
-        if (json.Length > _limits.MaxStringBytes && Scan(json.Span, what) is { Kind: not null } scanned)
+        if ((json.Length > _limits.MaxStringBytes || HasSurrogateEscape(json.Span)) && Scan(json.Span, what) is { Kind: not null } scanned)
         {
             error = scanned;
             return false;
@@ -294,11 +294,21 @@ public sealed class IngestBody : IDisposable
                         $"{what} nests objects and arrays deeper than the limit of {_limits.MaxJsonDepth}.");
                 }
 
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName
-                    && reader.ValueSpan.Length > _limits.MaxStringBytes)
+                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
+                {
+                    continue;
+                }
+
+                if (reader.ValueSpan.Length > _limits.MaxStringBytes)
                 {
                     return new BodyError(BodyError.StringTooLong,
                         $"{what} holds a string of {reader.ValueSpan.Length} bytes, more than the limit of {_limits.MaxStringBytes}.");
+                }
+
+                if (reader.ValueIsEscaped && !IsValidText(ref reader))
+                {
+                    return new BodyError(BodyError.InvalidUtf8,
+                        $"{what} escapes a lone UTF-16 surrogate (\\uD800–\\uDFFF without its pair), which is no character.");
                 }
             }
 
@@ -307,6 +317,40 @@ public sealed class IngestBody : IDisposable
         catch (JsonException e)
         {
             return new BodyError(BodyError.Malformed, $"{what} is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Whether the text may escape a UTF-16 surrogate (<c>\uD800</c>–<c>\uDFFF</c>). The parser accepts a lone one, but
+    /// reading it as text throws; only texts with such an escape are scanned for it.
+    /// </summary>
+    private static bool HasSurrogateEscape(ReadOnlySpan<byte> json)
+    {
+        var rest = json;
+        for (var at = rest.IndexOf("\\u"u8); at >= 0; at = rest.IndexOf("\\u"u8))
+        {
+            if (at + 3 < rest.Length && rest[at + 2] is (byte)'d' or (byte)'D'
+                && rest[at + 3] is (>= (byte)'8' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F'))
+            {
+                return true;
+            }
+
+            rest = rest[(at + 2)..];
+        }
+
+        return false;
+    }
+
+    private static bool IsValidText(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            _ = reader.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

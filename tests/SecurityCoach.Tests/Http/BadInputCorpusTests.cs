@@ -121,6 +121,9 @@ public sealed class BadInputCorpusTests(SiloFactory silo)
             Bytes("latin1-in-log-line", "text/plain", Concat(Utf8("<14>Jan  5 14:30:12 fw1 1,2026/01/05 14:30:12,0132,THREAT,url,2561,2026/01/05 14:30:12,10.0.0.1,1.1.1.1,,,rule,"), Utf8(u("latin1-in-log-line")), [0xE9]), bad, "invalid-utf8", "paloalto"),
             Bytes("utf16-bom", "application/json", Concat([0xFF, 0xFE], Encoding.Unicode.GetBytes(Alert(u("utf16-bom")))), bad, "invalid-utf8"),
 
+            Json("escaped-lone-surrogate", "{\"composite_id\":\"cid:x\",\"user_name\":\"" + u("escaped-lone-surrogate") + "\\ud800\"}", bad, "invalid-utf8"),
+            Json("escaped-lone-surrogate-in-key", "{\"composite_id\":\"cid:x\",\"user_name\":\"" + u("escaped-lone-surrogate-in-key") + "\",\"\\udc00\":1}", bad, "invalid-utf8"),
+
             // Duplicate property names.
             Json("duplicate-key", Alert(u("duplicate-key"))[..^1] + $",\"user_name\":\"{u("duplicate-key")}-2\"}}", bad, "duplicate-key"),
             Json("duplicate-nested-key", Alert(u("duplicate-nested-key"))[..^1] + ",\"device\":{\"hostname\":\"a\",\"hostname\":\"b\"}}", bad, "duplicate-key"),

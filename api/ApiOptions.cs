@@ -24,6 +24,17 @@ public sealed class IngestOptions
     /// </summary>
     public Dictionary<string, string> TimeZones { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Records in one request, after envelopes are unwrapped; more → 413 <c>too-many-events</c>.</summary>
+    public int MaxEventsPerRequest { get; set; } = Http.IngestLimits.Default.MaxEvents;
+
+    /// <summary>Nesting depth of JSON objects and arrays; deeper → 400 <c>json-too-deep</c>.</summary>
+    public int MaxJsonDepth { get; set; } = Http.IngestLimits.Default.MaxJsonDepth;
+
+    /// <summary>Bytes of one JSON string or property name (as sent) or one log line; more → 400 <c>string-too-long</c>.</summary>
+    public int MaxStringBytes { get; set; } = Http.IngestLimits.Default.MaxStringBytes;
+
+    public Http.IngestLimits Limits => new(MaxEventsPerRequest, MaxJsonDepth, MaxStringBytes);
+
     /// <summary>Per-tenant ingestion rate limit (section <c>SecurityCoach:Ingest:RateLimit</c>).</summary>
     public IngestRateLimitOptions RateLimit { get; set; } = new();
 }

@@ -16,6 +16,8 @@ public static class ApiServiceCollectionExtensions
     {
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section))
             .Validate(o => o.MaxIngestBodyBytes is > 0 and <= int.MaxValue, $"{ApiOptions.Section}:MaxIngestBodyBytes must be between 1 and {int.MaxValue}")
+            .Validate(o => o.Ingest.MaxEventsPerRequest > 0 && o.Ingest.MaxJsonDepth > 0 && o.Ingest.MaxStringBytes > 0,
+                $"{ApiOptions.Section}:Ingest:MaxEventsPerRequest, MaxJsonDepth and MaxStringBytes must be positive")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IValidateOptions<ApiOptions>, IngestTimeZonesValidator>();

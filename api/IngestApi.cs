@@ -91,10 +91,12 @@ public static class IngestApi
 
         using (body)
         {
-            using var records = IngestBody.Parse(body.Memory, mediaType, normalizer, out var parseError);
+            using var records = IngestBody.Parse(body.Memory, mediaType, normalizer, services.Options.Value.Ingest.Limits, out var parseError);
             if (records is null)
             {
-                return Problems.BadRequest("malformed-json", parseError!);
+                return parseError.Kind == BodyError.TooManyEvents
+                    ? Problems.TooLarge(parseError.Kind, parseError.Detail)
+                    : Problems.BadRequest(parseError.Kind, parseError.Detail);
             }
 
             var normalization = new NormalizationContext(tenantId, services.Time.GetUtcNow().ToUnixTimeMilliseconds())
@@ -119,6 +121,13 @@ public static class IngestApi
                 }
 
                 events.Add(normalized);
+            }
+
+            // A batch in which nothing could be used is the client's error; a partly usable one is accepted so that
+            // its good events are not lost for the bad ones.
+            if (eventIds.Count == 0 && rejected.Count > 0)
+            {
+                return Problems.NoValidEvents([.. rejected]);
             }
 
             var admission = services.RateLimiter.TryAdmit(tenantId, eventIds.Count);

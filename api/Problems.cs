@@ -29,6 +29,10 @@ public static class Problems
     public static ProblemHttpResult PayloadTooLarge(long limit) =>
         Make(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Request body too large", $"The body is larger than the limit of {limit} bytes.");
 
+    /// <summary>413 for a request over a limit other than its byte size (events per request).</summary>
+    public static ProblemHttpResult TooLarge(string kind, string detail) =>
+        Make(StatusCodes.Status413PayloadTooLarge, kind, "Request too large", detail);
+
     public static ProblemHttpResult RateLimited(string tenantId, int retryAfterSeconds) =>
         Make(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many events",
             $"Tenant '{tenantId}' is over its ingest rate; nothing from this request was published. Retry after {retryAfterSeconds} s.",
@@ -37,6 +41,14 @@ public static class Problems
     public static ProblemHttpResult BatchLargerThanBurst(int events, int burst) =>
         Make(StatusCodes.Status413PayloadTooLarge, "batch-too-large", "Too many events in one request",
             $"The request holds {events} events, more than the {burst} a tenant may post at once; split it.");
+
+    /// <summary>422 when every record of a batch was refused; <c>rejected</c> names each by index (and item path).</summary>
+    public static ProblemHttpResult NoValidEvents(RejectedEvent[] rejected) =>
+        Make(StatusCodes.Status422UnprocessableEntity, "no-valid-events", "No usable event",
+            rejected.Length == 1
+                ? $"The event at index {rejected[0].Index} was refused: {rejected[0].Error}"
+                : $"All {rejected.Length} events were refused; see rejected.",
+            new Dictionary<string, object?> { ["rejected"] = rejected });
 
     public static ProblemHttpResult UnsupportedMediaType(string detail) =>
         Make(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported content type", detail);

@@ -9,7 +9,7 @@ public static class EventNormalizers
         [
             new CrowdStrikeNormalizer(), new ZscalerNormalizer(), new NetskopeNormalizer(), new OktaNormalizer(),
             new EntraNormalizer(), new ProofpointNormalizer(),
-            new PanOsNormalizer(),
+            new PanOsNormalizer(), new UmbrellaNormalizer(), new DefenderNormalizer(), new MimecastNormalizer(), new OcsfNormalizer(),
         ];
 
     /// <summary>Finds the normalizer for a route name, ignoring case.</summary>

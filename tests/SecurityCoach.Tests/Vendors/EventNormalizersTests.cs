@@ -32,6 +32,6 @@ public sealed class EventNormalizersTests
             Assert.True(names.Add(normalizer.Vendor), normalizer.Vendor);
         }
 
-        Assert.Equal(["crowdstrike", "entra", "netskope", "okta", "paloalto", "proofpoint", "zscaler"], names.Order(StringComparer.Ordinal));
+        Assert.Equal(["crowdstrike", "defender", "entra", "mimecast", "netskope", "ocsf", "okta", "paloalto", "proofpoint", "umbrella", "zscaler"], names.Order(StringComparer.Ordinal));
     }
 }

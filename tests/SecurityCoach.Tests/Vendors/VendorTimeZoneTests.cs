@@ -44,6 +44,18 @@ public sealed class VendorTimeZoneTests
         Assert.Equal(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds(), normalized.TimeMs);
     }
 
+    [Theory]
+    [InlineData("UTC", "2026-07-01T14:30:11Z")]
+    [InlineData("Europe/Lisbon", "2026-07-01T13:30:11Z")]
+    public void Umbrella_time_is_read_in_the_configured_zone(string zoneId, string utc)
+    {
+        const string dnsLine = "\"2026-07-01 14:30:11\",\"a@northwind.example\",\"a@northwind.example\",\"10.0.0.1\",\"198.51.100.2\",\"Allowed\",\"1 (A)\",\"NOERROR\",\"news.example.\",\"News\",\"AD Users\",\"AD Users\",\"\"";
+        var context = new NormalizationContext(NormalizedEvent.TenantId, NormalizedEvent.ReceivedAtMs) { TimeZone = Zone(zoneId) };
+
+        Assert.True(new UmbrellaNormalizer().TryNormalizeLine(Encoding.UTF8.GetBytes(dnsLine), context, out var normalized, out var error), error);
+        Assert.Equal(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds(), normalized.TimeMs);
+    }
+
     [Fact]
     public void Zscaler_asctime_is_read_in_the_configured_zone_but_epochtime_is_exact()
     {

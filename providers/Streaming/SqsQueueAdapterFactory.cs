@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Configuration.Overrides;
-using Orleans.Providers.Streams.Common;
 using Orleans.Serialization;
 using Orleans.Streams;
 using SecurityCoach.Providers.Aws.Internal;
@@ -24,13 +23,15 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly HashRingBasedStreamQueueMapper _mapper;
-    private readonly SimpleQueueAdapterCache _cache;
+    private readonly SqsQueueAdapterCache _cache;
     private readonly IStreamFailureHandler _failureHandler;
+    private int _activeReceivers;
 
     internal SqsQueueAdapterFactory(
         string name,
         SqsStreamOptions options,
         SimpleQueueCacheOptions cacheOptions,
+        StreamPullingAgentOptions agentOptions,
         string serviceId,
         OwnedClient<IAmazonSQS> sqs,
         OwnedClient<IAmazonS3>? s3,
@@ -48,7 +49,7 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
         Queues = new SqsQueues(name, prefix, options, sqs.Client, loggerFactory.CreateLogger<SqsQueues>());
         Codec = new SqsMessageCodec(name, options, serializer, s3);
         _mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = options.QueueCount }, prefix);
-        _cache = new SimpleQueueAdapterCache(cacheOptions, name, loggerFactory);
+        _cache = new SqsQueueAdapterCache(cacheOptions, agentOptions, options.StreamRegistrationGrace, time, loggerFactory);
         _failureHandler = new SqsDeliveryFailureHandler(name, loggerFactory.CreateLogger<SqsDeliveryFailureHandler>());
     }
 
@@ -62,6 +63,9 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
 
     internal IAmazonSQS Sqs => _sqs.Client;
 
+    /// <summary>Receivers initialized and not shut down: the queues this silo reads now.</summary>
+    internal int ActiveReceivers => Volatile.Read(ref _activeReceivers);
+
     public static SqsQueueAdapterFactory Create(IServiceProvider services, string name)
     {
         var options = services.GetRequiredService<IOptionsMonitor<SqsStreamOptions>>().Get(name);
@@ -70,6 +74,7 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
             name,
             options,
             services.GetOptionsByName<SimpleQueueCacheOptions>(name),
+            services.GetOptionsByName<StreamPullingAgentOptions>(name),
             services.GetProviderClusterOptions(name).Value.ServiceId,
             SqsClients.Sqs(services, name, options),
             s3,
@@ -112,6 +117,10 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
 
     internal SqsQueueAdapterReceiver CreateReceiver(QueueId queueId) =>
         new(this, queueId, _loggerFactory.CreateLogger<SqsQueueAdapterReceiver>(), _time);
+
+    internal void ReceiverStarted() => Interlocked.Increment(ref _activeReceivers);
+
+    internal void ReceiverStopped() => Interlocked.Decrement(ref _activeReceivers);
 
     public void Dispose()
     {

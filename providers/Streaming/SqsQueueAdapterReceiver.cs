@@ -30,6 +30,7 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
     private readonly Dictionary<IBatchContainer, InFlight> _byBatch = new(ReferenceEqualityComparer.Instance);
     private SqsQueue? _queue;
     private Task _heartbeat = Task.CompletedTask;
+    private Task _abandoned = Task.CompletedTask;
     private long _lastSequence;
 
     public SqsQueueAdapterReceiver(SqsQueueAdapterFactory factory, QueueId queueId, ILogger logger, TimeProvider time)
@@ -66,6 +67,7 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
         // Tokens grow across receiver incarnations (the queue moves between silos): they start from the clock.
         _lastSequence = _time.GetUtcNow().UtcTicks;
         _heartbeat = Task.Run(HeartbeatAsync, CancellationToken.None);
+        _factory.ReceiverStarted();
     }
 
     public Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount) => GetQueueMessagesAsync(maxCount, CancellationToken.None);
@@ -79,20 +81,25 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
 
         var count = maxCount is QueueAdapterConstants.UNLIMITED_GET_QUEUE_MSG or > MaxMessagesPerReceive ? MaxMessagesPerReceive : maxCount;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        // The call itself is not cancelled: SQS may already have handed out messages that an aborted request would
+        // drop, leaving them invisible for a whole visibility timeout. Shutdown stops waiting for it instead, and
+        // whatever it brings back is released for the queue's next owner.
+        var receive = _factory.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = queue.Url,
+            MaxNumberOfMessages = count,
+            WaitTimeSeconds = (int)Options.ReceiveWaitTime.TotalSeconds,
+            VisibilityTimeout = (int)Options.VisibilityTimeout.TotalSeconds,
+            MessageSystemAttributeNames = [ReceiveCountAttribute],
+        }, CancellationToken.None);
         ReceiveMessageResponse response;
         try
         {
-            response = await _factory.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
-            {
-                QueueUrl = queue.Url,
-                MaxNumberOfMessages = count,
-                WaitTimeSeconds = (int)Options.ReceiveWaitTime.TotalSeconds,
-                VisibilityTimeout = (int)Options.VisibilityTimeout.TotalSeconds,
-                MessageSystemAttributeNames = [ReceiveCountAttribute],
-            }, cancel.Token);
+            response = await receive.WaitAsync(cancel.Token);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
+            _abandoned = ReleaseLateAsync(queue, receive);
             return [];
         }
 
@@ -233,6 +240,16 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
 
     public async Task Shutdown(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (_queue is not null)
+        {
+            _factory.ReceiverStopped();
+        }
+
         await _stopping.CancelAsync();
         try
         {
@@ -241,6 +258,15 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
         catch (OperationCanceledException)
         {
             // The heartbeat ends by cancellation.
+        }
+
+        try
+        {
+            await _abandoned.WaitAsync(timeout, cancellationToken);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // Its messages come back after the visibility timeout instead.
         }
 
         List<InFlight> held;
@@ -349,6 +375,36 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
                 var rejected = chunk[int.Parse(failure.Id, CultureInfo.InvariantCulture)];
                 LogVisibilityRejected(_logger, _factory.Name, queue.Name, rejected.MessageId, failure.Code);
             }
+        }
+    }
+
+    private async Task ReleaseLateAsync(SqsQueue queue, Task<ReceiveMessageResponse> receive)
+    {
+        try
+        {
+            var messages = (await receive).Messages ?? [];
+            for (var i = 0; i < messages.Count; i += MaxMessagesPerReceive)
+            {
+                await _factory.Sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
+                {
+                    QueueUrl = queue.Url,
+                    Entries = messages.Skip(i).Take(MaxMessagesPerReceive).Select((m, index) => new ChangeMessageVisibilityBatchRequestEntry
+                    {
+                        Id = index.ToString(CultureInfo.InvariantCulture),
+                        ReceiptHandle = m.ReceiptHandle,
+                        VisibilityTimeout = 0,
+                    }).ToList(),
+                });
+            }
+
+            if (messages.Count > 0)
+            {
+                LogReleased(_logger, _factory.Name, queue.Name, messages.Count);
+            }
+        }
+        catch (Exception e) when (e is AmazonSQSException or HttpRequestException or OperationCanceledException)
+        {
+            LogReleaseFailed(_logger, e, _factory.Name, queue.Name, 0);
         }
     }
 

@@ -43,6 +43,12 @@ public sealed class SqsStreamOptions
     /// <summary>Receives after which SQS moves a message to the queue's dead-letter queue (redrive policy).</summary>
     public int MaxReceiveCount { get; set; } = 5;
 
+    /// <summary>
+    /// How long the cache holds acknowledgements back for a stream the pulling agent is still registering (looking up
+    /// its consumers), so its first batch is not deleted before delivery; it bounds the wait for a stream nobody consumes.
+    /// </summary>
+    public TimeSpan StreamRegistrationGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Bucket for events larger than <see cref="MaxMessageBytes"/>; unset means sending one fails with a clear error.</summary>
     public string? S3BucketName { get; set; }
 

@@ -68,6 +68,7 @@ internal sealed class SqsAdapterHarness : IAsyncDisposable
             name,
             options,
             new SimpleQueueCacheOptions(),
+            new StreamPullingAgentOptions(),
             "tests",
             SqsClients.Sqs(services, name, options),
             DynamoDBClients.S3(services, name, options.S3ServiceURL, options.Region, options.Credentials),

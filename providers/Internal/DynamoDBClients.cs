@@ -60,7 +60,7 @@ internal static class DynamoDBClients
         return new(credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config), true);
     }
 
-    private static void Apply(Amazon.Runtime.ClientConfig config, string? serviceUrl, string? region)
+    internal static void Apply(Amazon.Runtime.ClientConfig config, string? serviceUrl, string? region)
     {
         if (serviceUrl is not null)
         {

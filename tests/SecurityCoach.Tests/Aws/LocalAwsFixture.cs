@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
+using Amazon.SQS;
 using Microsoft.Extensions.Hosting;
 
 namespace SecurityCoach.Tests.Aws;
@@ -27,12 +28,17 @@ public sealed partial class LocalAwsFixture : IAsyncLifetime
 
     public Uri S3ServiceUrl { get; private set; } = null!;
 
+    /// <summary>fauxqs serves SQS and S3 on the same port.</summary>
+    public Uri SqsServiceUrl => S3ServiceUrl;
+
     /// <summary>How long deploy/local/install took in this run (near zero once installed).</summary>
     public TimeSpan InstallTime { get; private set; }
 
     public IAmazonDynamoDB DynamoDB { get; private set; } = null!;
 
     public IAmazonS3 S3 { get; private set; } = null!;
+
+    public IAmazonSQS Sqs { get; private set; } = null!;
 
     /// <summary>Credentials the emulators accept; DynamoDB Local keeps one database per access key and region.</summary>
     public static AWSCredentials Credentials { get; } = new BasicAWSCredentials("local", "local");
@@ -68,6 +74,7 @@ public sealed partial class LocalAwsFixture : IAsyncLifetime
         DynamoDBServiceUrl = new Uri($"http://127.0.0.1:{ports[1]}");
         DynamoDB = CreateDynamoDB(DynamoDBServiceUrl);
         S3 = CreateS3(S3ServiceUrl);
+        Sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig { ServiceURL = SqsServiceUrl.ToString(), AuthenticationRegion = Region });
     }
 
     /// <summary>A silo host shared by the tests of the collection, started on first use and stopped with the emulators.</summary>
@@ -97,6 +104,7 @@ public sealed partial class LocalAwsFixture : IAsyncLifetime
 
         DynamoDB?.Dispose();
         S3?.Dispose();
+        Sqs?.Dispose();
         foreach (var process in _processes)
         {
             try

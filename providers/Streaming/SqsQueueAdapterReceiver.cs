@@ -1,0 +1,469 @@
+using System.Globalization;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Microsoft.Extensions.Logging;
+using Orleans.Providers.Streams.Common;
+using Orleans.Streams;
+
+namespace SecurityCoach.Providers.Aws.Streaming;
+
+/// <summary>
+/// Reads one queue for the pulling agent. A message is deleted only when the cache hands its batch back as delivered
+/// (<see cref="MessagesDeliveredAsync(IList{IBatchContainer}, CancellationToken)"/>), with the receipt handle of its
+/// latest receive. Until then a heartbeat keeps it invisible, so a batch waiting behind a slow consumer is not
+/// received twice; on shutdown whatever was not delivered is made visible again at once for the next owner.
+/// A body that cannot be read is logged and left alone: it comes back after the visibility timeout until the
+/// queue's redrive policy moves it to the dead-letter queue.
+/// </summary>
+internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, IDisposable
+{
+    private const int MaxMessagesPerReceive = 10;
+    private const string ReceiveCountAttribute = "ApproximateReceiveCount";
+
+    private readonly SqsQueueAdapterFactory _factory;
+    private readonly QueueId _queueId;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly object _lock = new();
+    private readonly Dictionary<string, InFlight> _byMessageId = [];
+    private readonly Dictionary<IBatchContainer, InFlight> _byBatch = new(ReferenceEqualityComparer.Instance);
+    private SqsQueue? _queue;
+    private Task _heartbeat = Task.CompletedTask;
+    private Task _abandoned = Task.CompletedTask;
+    private long _lastSequence;
+
+    public SqsQueueAdapterReceiver(SqsQueueAdapterFactory factory, QueueId queueId, ILogger logger, TimeProvider time)
+    {
+        _factory = factory;
+        _queueId = queueId;
+        _logger = logger;
+        _time = time;
+    }
+
+    private SqsStreamOptions Options => _factory.Options;
+
+    private string QueueName => _queue?.Name ?? _factory.Queues.NameOf(_queueId);
+
+    /// <summary>Messages received and not yet deleted (tests look at it).</summary>
+    internal int InFlightCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byMessageId.Count;
+            }
+        }
+    }
+
+    public Task Initialize(TimeSpan timeout) => Initialize(timeout, CancellationToken.None);
+
+    public async Task Initialize(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        _queue = await _factory.Queues.GetAsync(_queueId, limit.Token);
+        // Tokens grow across receiver incarnations (the queue moves between silos): they start from the clock.
+        _lastSequence = _time.GetUtcNow().UtcTicks;
+        _heartbeat = Task.Run(HeartbeatAsync, CancellationToken.None);
+        _factory.ReceiverStarted();
+    }
+
+    public Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount) => GetQueueMessagesAsync(maxCount, CancellationToken.None);
+
+    public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount, CancellationToken cancellationToken)
+    {
+        if (_queue is not { } queue || _stopping.IsCancellationRequested || maxCount == 0)
+        {
+            return [];
+        }
+
+        var count = maxCount is QueueAdapterConstants.UNLIMITED_GET_QUEUE_MSG or > MaxMessagesPerReceive ? MaxMessagesPerReceive : maxCount;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        // The call itself is not cancelled: SQS may already have handed out messages that an aborted request would
+        // drop, leaving them invisible for a whole visibility timeout. Shutdown stops waiting for it instead, and
+        // whatever it brings back is released for the queue's next owner.
+        var receive = _factory.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = queue.Url,
+            MaxNumberOfMessages = count,
+            WaitTimeSeconds = (int)Options.ReceiveWaitTime.TotalSeconds,
+            VisibilityTimeout = (int)Options.VisibilityTimeout.TotalSeconds,
+            MessageSystemAttributeNames = [ReceiveCountAttribute],
+        }, CancellationToken.None);
+        ReceiveMessageResponse response;
+        try
+        {
+            response = await receive.WaitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            _abandoned = ReleaseLateAsync(queue, receive);
+            return [];
+        }
+
+        var batches = new List<IBatchContainer>(response.Messages?.Count ?? 0);
+        foreach (var message in response.Messages ?? [])
+        {
+            var receiveCount = message.Attributes is { } attributes && attributes.TryGetValue(ReceiveCountAttribute, out var value)
+                && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
+            var visibleAgainAt = _time.GetUtcNow() + Options.VisibilityTimeout;
+            lock (_lock)
+            {
+                if (_byMessageId.TryGetValue(message.MessageId, out var known))
+                {
+                    // Received again while its batch is still cached (a heartbeat came too late): the batch is already
+                    // on its way, so it is not cached twice; only the newest receipt handle can delete the message.
+                    known.ReceiptHandle = message.ReceiptHandle;
+                    known.VisibleAgainAt = visibleAgainAt;
+                    LogReceivedAgain(_logger, _factory.Name, queue.Name, message.MessageId);
+                    continue;
+                }
+            }
+
+            if (receiveCount >= Options.MaxReceiveCount)
+            {
+                SqsStreamMetrics.DeadLetterBound.Add(1, SqsStreamMetrics.Tags(_factory.Name, queue.Name));
+                LogLastAttempt(_logger, _factory.Name, queue.Name, message.MessageId, receiveCount, queue.DeadLetterUrl ?? "(none)");
+            }
+
+            DecodedBody decoded;
+            try
+            {
+                decoded = await _factory.Codec.DecodeAsync(message.Body ?? "", cancel.Token);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                SqsStreamMetrics.Unreadable.Add(1, SqsStreamMetrics.Tags(_factory.Name, queue.Name));
+                LogUnreadable(_logger, e, _factory.Name, queue.Name, message.MessageId, receiveCount);
+                continue;
+            }
+
+            var batch = decoded.Batch;
+            var sequence = NextSequence();
+            batch.Token = new EventSequenceTokenV2(sequence);
+            var entry = new InFlight(message.MessageId, batch, sequence, decoded.Offloaded)
+            {
+                ReceiptHandle = message.ReceiptHandle,
+                VisibleAgainAt = visibleAgainAt,
+            };
+            lock (_lock)
+            {
+                _byMessageId[entry.MessageId] = entry;
+                _byBatch[batch] = entry;
+            }
+
+            batches.Add(batch);
+        }
+
+        return batches;
+    }
+
+    public Task MessagesDeliveredAsync(IList<IBatchContainer> messages) => MessagesDeliveredAsync(messages, CancellationToken.None);
+
+    public async Task MessagesDeliveredAsync(IList<IBatchContainer> messages, CancellationToken cancellationToken)
+    {
+        if (_queue is not { } queue || messages.Count == 0)
+        {
+            return;
+        }
+
+        var delivered = new List<InFlight>(messages.Count);
+        var failed = new List<InFlight>();
+        lock (_lock)
+        {
+            var newest = long.MinValue;
+            foreach (var batch in messages)
+            {
+                if (_byBatch.Remove(batch, out var entry))
+                {
+                    _byMessageId.Remove(entry.MessageId);
+                    delivered.Add(entry);
+                    newest = Math.Max(newest, entry.Sequence);
+                }
+            }
+
+            // The cache releases batches oldest first and leaves out those whose delivery failed, so a batch older than
+            // one released now that is still held was dropped by the cache: stop hiding it and let SQS redeliver it.
+            foreach (var entry in _byMessageId.Values)
+            {
+                if (entry.Sequence < newest)
+                {
+                    failed.Add(entry);
+                }
+            }
+
+            foreach (var entry in failed)
+            {
+                _byMessageId.Remove(entry.MessageId);
+                _byBatch.Remove(entry.Batch);
+            }
+        }
+
+        foreach (var entry in failed)
+        {
+            SqsStreamMetrics.DeliveryFailures.Add(1, SqsStreamMetrics.Tags(_factory.Name, queue.Name));
+            LogDeliveryFailed(_logger, _factory.Name, queue.Name, entry.MessageId, entry.Batch.StreamId);
+        }
+
+        for (var i = 0; i < delivered.Count; i += MaxMessagesPerReceive)
+        {
+            var chunk = delivered.GetRange(i, Math.Min(MaxMessagesPerReceive, delivered.Count - i));
+            var response = await _factory.Sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+            {
+                QueueUrl = queue.Url,
+                Entries = chunk.Select((entry, index) => new DeleteMessageBatchRequestEntry(index.ToString(CultureInfo.InvariantCulture), entry.ReceiptHandle)).ToList(),
+            }, cancellationToken);
+            var failedIds = new HashSet<string>();
+            foreach (var failure in response.Failed ?? [])
+            {
+                failedIds.Add(failure.Id);
+                LogDeleteFailed(_logger, _factory.Name, queue.Name, chunk[int.Parse(failure.Id, CultureInfo.InvariantCulture)].MessageId, failure.Code, failure.Message);
+            }
+
+            for (var j = 0; j < chunk.Count; j++)
+            {
+                if (chunk[j].Offloaded is { } offloaded && !failedIds.Contains(j.ToString(CultureInfo.InvariantCulture)))
+                {
+                    await DeleteOffloadedQuietlyAsync(offloaded, queue.Name);
+                }
+            }
+        }
+    }
+
+    public Task Shutdown(TimeSpan timeout) => Shutdown(timeout, CancellationToken.None);
+
+    public async Task Shutdown(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (_queue is not null)
+        {
+            _factory.ReceiverStopped();
+        }
+
+        await _stopping.CancelAsync();
+        try
+        {
+            await _heartbeat;
+        }
+        catch (OperationCanceledException)
+        {
+            // The heartbeat ends by cancellation.
+        }
+
+        try
+        {
+            await _abandoned.WaitAsync(timeout, cancellationToken);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // Its messages come back after the visibility timeout instead.
+        }
+
+        List<InFlight> held;
+        lock (_lock)
+        {
+            held = [.. _byMessageId.Values];
+            _byMessageId.Clear();
+            _byBatch.Clear();
+        }
+
+        if (_queue is { } queue && held.Count > 0)
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(timeout);
+            try
+            {
+                // Undelivered messages go back now rather than after the visibility timeout: the queue's next owner
+                // (another silo) picks them up at once.
+                await ChangeVisibilityAsync(queue, held, TimeSpan.Zero, limit.Token);
+                LogReleased(_logger, _factory.Name, queue.Name, held.Count);
+            }
+            catch (Exception e) when (e is AmazonSQSException or OperationCanceledException or HttpRequestException)
+            {
+                LogReleaseFailed(_logger, e, _factory.Name, queue.Name, held.Count);
+            }
+        }
+
+        Dispose();
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private long NextSequence()
+    {
+        _lastSequence = Math.Max(_lastSequence + 1, _time.GetUtcNow().UtcTicks);
+        return _lastSequence;
+    }
+
+    private async Task HeartbeatAsync()
+    {
+        var timeout = Options.VisibilityTimeout;
+        // Checked four times per timeout; a message is extended once half its invisibility has passed, which leaves a
+        // quarter of the timeout for the call itself.
+        using var timer = new PeriodicTimer(timeout / 4, _time);
+        while (await timer.WaitForNextTickAsync(_stopping.Token))
+        {
+            if (_queue is not { } queue)
+            {
+                continue;
+            }
+
+            List<InFlight> due = [];
+            var threshold = _time.GetUtcNow() + (timeout / 2);
+            lock (_lock)
+            {
+                foreach (var entry in _byMessageId.Values)
+                {
+                    if (entry.VisibleAgainAt <= threshold)
+                    {
+                        due.Add(entry);
+                    }
+                }
+            }
+
+            if (due.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                await ChangeVisibilityAsync(queue, due, timeout, _stopping.Token);
+            }
+            catch (Exception e) when (e is AmazonSQSException or HttpRequestException)
+            {
+                LogExtendFailed(_logger, e, _factory.Name, queue.Name, due.Count);
+            }
+        }
+    }
+
+    private async Task ChangeVisibilityAsync(SqsQueue queue, List<InFlight> entries, TimeSpan visibility, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < entries.Count; i += MaxMessagesPerReceive)
+        {
+            var chunk = entries.GetRange(i, Math.Min(MaxMessagesPerReceive, entries.Count - i));
+            var requestedAt = _time.GetUtcNow();
+            var response = await _factory.Sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
+            {
+                QueueUrl = queue.Url,
+                Entries = chunk.Select((entry, index) => new ChangeMessageVisibilityBatchRequestEntry
+                {
+                    Id = index.ToString(CultureInfo.InvariantCulture),
+                    ReceiptHandle = entry.ReceiptHandle,
+                    VisibilityTimeout = (int)visibility.TotalSeconds,
+                }).ToList(),
+            }, cancellationToken);
+            foreach (var success in response.Successful ?? [])
+            {
+                chunk[int.Parse(success.Id, CultureInfo.InvariantCulture)].VisibleAgainAt = requestedAt + visibility;
+            }
+
+            foreach (var failure in response.Failed ?? [])
+            {
+                // Typically the message became visible before we got to it and another receive took it; that receive
+                // (ours or another silo's) owns it now.
+                var rejected = chunk[int.Parse(failure.Id, CultureInfo.InvariantCulture)];
+                LogVisibilityRejected(_logger, _factory.Name, queue.Name, rejected.MessageId, failure.Code);
+            }
+        }
+    }
+
+    private async Task ReleaseLateAsync(SqsQueue queue, Task<ReceiveMessageResponse> receive)
+    {
+        try
+        {
+            var messages = (await receive).Messages ?? [];
+            for (var i = 0; i < messages.Count; i += MaxMessagesPerReceive)
+            {
+                await _factory.Sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
+                {
+                    QueueUrl = queue.Url,
+                    Entries = messages.Skip(i).Take(MaxMessagesPerReceive).Select((m, index) => new ChangeMessageVisibilityBatchRequestEntry
+                    {
+                        Id = index.ToString(CultureInfo.InvariantCulture),
+                        ReceiptHandle = m.ReceiptHandle,
+                        VisibilityTimeout = 0,
+                    }).ToList(),
+                });
+            }
+
+            if (messages.Count > 0)
+            {
+                LogReleased(_logger, _factory.Name, queue.Name, messages.Count);
+            }
+        }
+        catch (Exception e) when (e is AmazonSQSException or HttpRequestException or OperationCanceledException)
+        {
+            LogReleaseFailed(_logger, e, _factory.Name, queue.Name, 0);
+        }
+    }
+
+    private async Task DeleteOffloadedQuietlyAsync(OffloadedObject offloaded, string queueName)
+    {
+        try
+        {
+            await _factory.Codec.DeleteObjectAsync(offloaded, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // An orphaned object is garbage, not a correctness problem; a bucket lifecycle rule is the backstop.
+            LogOrphanedObject(_logger, e, _factory.Name, queueName, offloaded.Key);
+        }
+    }
+
+    private sealed class InFlight(string messageId, SqsBatchContainer batch, long sequence, OffloadedObject? offloaded)
+    {
+        public string MessageId { get; } = messageId;
+
+        public SqsBatchContainer Batch { get; } = batch;
+
+        public long Sequence { get; } = sequence;
+
+        public OffloadedObject? Offloaded { get; } = offloaded;
+
+        // Written by the receive path and the heartbeat; a stale read costs at most one extra or late extension.
+        public required string ReceiptHandle { get; set; }
+
+        public required DateTimeOffset VisibleAgainAt { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS stream provider {Provider}: message {MessageId} on queue {Queue} is being received for the {ReceiveCount}th time, the redrive limit: if this attempt fails it moves to the dead-letter queue {DeadLetterQueue}")]
+    private static partial void LogLastAttempt(ILogger logger, string provider, string queue, string messageId, int receiveCount, string deadLetterQueue);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "SQS stream provider {Provider}: message {MessageId} on queue {Queue} (receive {ReceiveCount}) cannot be read; it is left for the redrive policy to dead-letter")]
+    private static partial void LogUnreadable(ILogger logger, Exception exception, string provider, string queue, string messageId, int receiveCount);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "SQS stream provider {Provider}: message {MessageId} on queue {Queue} was received again while cached; kept its newest receipt handle")]
+    private static partial void LogReceivedAgain(ILogger logger, string provider, string queue, string messageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS stream provider {Provider}: delivery of message {MessageId} on queue {Queue} (stream {StreamId}) failed; SQS will redeliver it")]
+    private static partial void LogDeliveryFailed(ILogger logger, string provider, string queue, string messageId, StreamId streamId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS stream provider {Provider}: could not delete delivered message {MessageId} from queue {Queue} ({Code}: {Reason}); it will be delivered again")]
+    private static partial void LogDeleteFailed(ILogger logger, string provider, string queue, string messageId, string code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS stream provider {Provider}: could not extend the visibility of {Count} messages on queue {Queue}")]
+    private static partial void LogExtendFailed(ILogger logger, Exception exception, string provider, string queue, int count);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "SQS stream provider {Provider}: visibility change of message {MessageId} on queue {Queue} rejected ({Code})")]
+    private static partial void LogVisibilityRejected(ILogger logger, string provider, string queue, string messageId, string code);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SQS stream provider {Provider}: released {Count} undelivered messages on queue {Queue}")]
+    private static partial void LogReleased(ILogger logger, string provider, string queue, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS stream provider {Provider}: could not release {Count} undelivered messages on queue {Queue}; they return after the visibility timeout")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string provider, string queue, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS stream provider {Provider}: could not delete the S3 object {Key} of a delivered message on queue {Queue}")]
+    private static partial void LogOrphanedObject(ILogger logger, Exception exception, string provider, string queue, string key);
+}

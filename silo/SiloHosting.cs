@@ -1,4 +1,7 @@
+using System.Net;
+using Amazon.Runtime;
 using Orleans.Configuration;
+using SecurityCoach.Providers.Aws.Hosting;
 using Orleans.Dashboard;
 using SecurityCoach.Api;
 using SecurityCoach.Api.Auth;
@@ -58,15 +61,96 @@ public static class SiloHosting
                 });
                 break;
             case Profiles.AwsLocal or Profiles.Aws:
-                throw new InvalidOperationException(
-                    $"Profile '{profile}' runs on our DynamoDB and SQS providers (providers/), which are not built yet. " +
-                    $"Run with {Profiles.Setting}={Profiles.Local} (the default).");
+                EnsureAdminKey(builder, generateWhenMissing: profile == Profiles.AwsLocal);
+                builder.UseOrleans(silo => ConfigureAws(silo, profile == Profiles.AwsLocal));
+                break;
             default:
                 throw new InvalidOperationException(
                     $"Unknown profile '{profile}' in {Profiles.Setting}; use {Profiles.Local}, {Profiles.AwsLocal} or {Profiles.Aws}.");
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// AwsLocal and Aws: DynamoDB clustering, grain state and reminders, SQS streams, S3 for what does not fit
+    /// (providers/). AwsLocal runs against the emulators of deploy/local on loopback (endpoints from
+    /// <c>AWS:*:ServiceURL</c>, dummy credentials, resources created at start-up); Aws uses the standard credential
+    /// chain and region, only verifies the resources deploy/ecs created, and advertises the ECS task's address.
+    /// </summary>
+    private static void ConfigureAws(ISiloBuilder silo, bool local)
+    {
+        var configuration = silo.Configuration;
+        var aws = configuration.GetSection(AwsProfileOptions.Section).Get<AwsProfileOptions>() ?? new AwsProfileOptions();
+        var create = aws.CreateIfNotExists ?? local;
+        var region = configuration["AWS:Region"] ?? (local ? "us-east-1" : null);
+        var dynamoDB = configuration["AWS:DynamoDB:ServiceURL"];
+        var sqs = configuration["AWS:SQS:ServiceURL"];
+        var s3 = configuration["AWS:S3:ServiceURL"];
+        // The emulators accept any key; without one the SDK would look for a real profile and fail.
+        var credentials = local ? new BasicAWSCredentials("local", "local") : null;
+
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = aws.ClusterId;
+            o.ServiceId = ServiceId;
+        });
+        if (local)
+        {
+            var ports = configuration.GetSection(LocalProfileOptions.Section).Get<LocalProfileOptions>() ?? new LocalProfileOptions();
+            silo.ConfigureEndpoints(IPAddress.Loopback, ports.SiloPort, ports.GatewayPort, listenOnAnyHostAddress: false);
+        }
+        else
+        {
+            // Read once at start-up: the silo cannot join its cluster before it knows its own address.
+            var advertised = EcsTaskMetadata.TryGetIPv4Async(Environment.GetEnvironmentVariable(EcsTaskMetadata.EndpointVariable))
+                .GetAwaiter().GetResult();
+            silo.ConfigureEndpoints(advertised ?? IPAddress.Loopback, EndpointOptions.DEFAULT_SILO_PORT, EndpointOptions.DEFAULT_GATEWAY_PORT, listenOnAnyHostAddress: true);
+        }
+
+        silo.UseDynamoDBClustering(o =>
+        {
+            o.TableName = aws.SilosTable;
+            o.ServiceURL = dynamoDB;
+            o.Region = region;
+            o.Credentials = credentials;
+            o.CreateIfNotExists = create;
+        });
+        silo.AddDynamoDBGrainStorageAsDefault(o =>
+        {
+            o.TableName = aws.GrainStateTable;
+            o.ServiceURL = dynamoDB;
+            o.Region = region;
+            o.Credentials = credentials;
+            o.CreateIfNotExists = create;
+            o.S3BucketName = aws.Bucket;
+            o.S3ServiceURL = s3;
+        });
+        silo.UseDynamoDBReminderService(o =>
+        {
+            o.TableName = aws.RemindersTable;
+            o.ServiceURL = dynamoDB;
+            o.Region = region;
+            o.Credentials = credentials;
+            o.CreateIfNotExists = create;
+        });
+        silo.AddSqsStreams(SecurityEventStreams.ProviderName, streams =>
+        {
+            streams.ConfigureSqs(options => options.Configure(o =>
+            {
+                o.ServiceURL = sqs;
+                o.Region = region;
+                o.Credentials = credentials;
+                o.QueueNamePrefix = aws.QueueNamePrefix;
+                o.QueueCount = aws.QueueCount;
+                o.MaxReceiveCount = aws.MaxReceiveCount;
+                o.S3BucketName = aws.Bucket;
+                o.S3ServiceURL = s3;
+                o.CreateIfNotExists = create;
+            }));
+            streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly);
+        });
+        silo.AddDashboard();
     }
 
     /// <summary>In Local a missing admin key is generated for this run (and logged once); elsewhere it is required.</summary>
@@ -88,8 +172,9 @@ public static class SiloHosting
         builder.Configuration[GeneratedAdminKeyNote] = generated;
     }
 
+    /// <summary>Local and AwsLocal: the profiles that run on one machine, for development.</summary>
     public static bool IsLocalProfile(this WebApplication app) =>
-        (app.Configuration[Profiles.Setting] ?? Profiles.Local) == Profiles.Local;
+        (app.Configuration[Profiles.Setting] ?? Profiles.Local) is Profiles.Local or Profiles.AwsLocal;
 
     /// <summary>Logs what a person starting the silo needs to know: the generated admin key, once.</summary>
     public static void LogStartupNotes(this WebApplication app)

@@ -8,10 +8,21 @@ namespace SecurityCoach.Tests.Infrastructure;
 /// <summary>
 /// The real silo program (Local profile: one silo, memory providers, the HTTP API) hosted in-process, on free
 /// loopback silo and gateway ports, with a fixed admin key and short retries. HTTP goes through the test server;
-/// webhooks go out over real HTTP to a <see cref="WebhookReceiver"/>.
+/// webhooks go out over real HTTP to a <see cref="WebhookReceiver"/>. Extra settings (another profile, its
+/// endpoints) override these.
 /// </summary>
 public sealed class SiloFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    /// <summary>The collection fixture: xunit wants exactly one public constructor.</summary>
+    public SiloFactory()
+        : this(new Dictionary<string, string>())
+    {
+    }
+
+    internal SiloFactory(IReadOnlyDictionary<string, string> settings) => _settings = settings;
+
     public const string AdminKey = "test-admin-key-0123456789abcdef";
 
     public WebhookReceiver Webhooks { get; private set; } = null!;
@@ -33,6 +44,10 @@ public sealed class SiloFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("SecurityCoach:Ingest:RateLimit:EventsPerSecond", RateLimitPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SecurityCoach:Ingest:RateLimit:Burst", RateLimitBurst.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SecurityCoach:MaxIngestBodyBytes", MaxIngestBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     /// <summary>Per tenant; every test has its own tenant, so only the rate-limit test comes near it.</summary>

@@ -108,32 +108,24 @@ public static class SiloHosting
             silo.ConfigureEndpoints(advertised ?? IPAddress.Loopback, EndpointOptions.DEFAULT_SILO_PORT, EndpointOptions.DEFAULT_GATEWAY_PORT, listenOnAnyHostAddress: true);
         }
 
-        silo.UseDynamoDBClustering(o =>
+        // The three DynamoDB providers differ only in their table (and storage's S3 bucket for large states).
+        void Table(DynamoDBProviderOptions o, string table)
         {
-            o.TableName = aws.SilosTable;
+            o.TableName = table;
             o.ServiceURL = dynamoDB;
             o.Region = region;
             o.Credentials = credentials;
             o.CreateIfNotExists = create;
-        });
+        }
+
+        silo.UseDynamoDBClustering(o => Table(o, aws.SilosTable));
         silo.AddDynamoDBGrainStorageAsDefault(o =>
         {
-            o.TableName = aws.GrainStateTable;
-            o.ServiceURL = dynamoDB;
-            o.Region = region;
-            o.Credentials = credentials;
-            o.CreateIfNotExists = create;
+            Table(o, aws.GrainStateTable);
             o.S3BucketName = aws.Bucket;
             o.S3ServiceURL = s3;
         });
-        silo.UseDynamoDBReminderService(o =>
-        {
-            o.TableName = aws.RemindersTable;
-            o.ServiceURL = dynamoDB;
-            o.Region = region;
-            o.Credentials = credentials;
-            o.CreateIfNotExists = create;
-        });
+        silo.UseDynamoDBReminderService(o => Table(o, aws.RemindersTable));
         silo.AddSqsStreams(SecurityEventStreams.ProviderName, streams =>
         {
             streams.ConfigureSqs(options => options.Configure(o =>

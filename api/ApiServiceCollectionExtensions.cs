@@ -18,6 +18,8 @@ public static class ApiServiceCollectionExtensions
             .Validate(o => o.MaxIngestBodyBytes is > 0 and <= int.MaxValue, $"{ApiOptions.Section}:MaxIngestBodyBytes must be between 1 and {int.MaxValue}")
             .Validate(o => o.Ingest.MaxEventsPerRequest > 0 && o.Ingest.MaxJsonDepth > 0 && o.Ingest.MaxStringBytes > 0,
                 $"{ApiOptions.Section}:Ingest:MaxEventsPerRequest, MaxJsonDepth and MaxStringBytes must be positive")
+            .Validate(o => o.Ingest.MaxJsonDepth <= SecurityEvent.MaxVendorJsonDepth,
+                $"{ApiOptions.Section}:Ingest:MaxJsonDepth may be at most {SecurityEvent.MaxVendorJsonDepth}: the grains parse normalized events up to that depth plus normalization's own")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IValidateOptions<ApiOptions>, IngestTimeZonesValidator>();

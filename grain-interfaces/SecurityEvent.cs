@@ -12,7 +12,17 @@ public sealed record SecurityEvent(
     [property: Id(2)] string EventId,
     [property: Id(3)] long TimeMs,
     [property: Id(4)] string Vendor,
-    [property: Id(5)] byte[] Json);
+    [property: Id(5)] byte[] Json)
+{
+    /// <summary>The deepest vendor JSON the ingest API accepts (its configurable limit may not exceed this).</summary>
+    public const int MaxVendorJsonDepth = 100;
+
+    /// <summary>
+    /// The nesting a normalized event may reach: vendor JSON of <see cref="MaxVendorJsonDepth"/> plus the few levels
+    /// normalization wraps it in (<c>unmapped.field</c>). Whoever parses <see cref="Json"/> must allow this much.
+    /// </summary>
+    public const int MaxJsonDepth = MaxVendorJsonDepth + 8;
+}
 
 /// <summary>
 /// The events of one ingest request for one user, published as one stream item so that the user grain scores

@@ -17,7 +17,7 @@ public static class TipRenderer
             return tip;
         }
 
-        var reader = new Utf8JsonReader(eventJson);
+        var reader = new Utf8JsonReader(eventJson, new JsonReaderOptions { MaxDepth = SecurityEvent.MaxJsonDepth });
         using var document = JsonDocument.ParseValue(ref reader);
         return new CoachingTip(Render(tip.Title, document.RootElement), Render(tip.Body, document.RootElement));
     }

@@ -43,6 +43,8 @@ public sealed class UserState
 /// - An event id counts once: ids are remembered in a window of <see cref="DuplicateWindow"/> per user, persisted
 ///   with the score they changed, so a redelivered batch (at-least-once streams, a client's retry) changes nothing.
 /// - A batch is acknowledged (OnNextAsync returns) only after its coachings are started and its state is written.
+///   A batch that fails midway deactivates the grain, so its redelivery meets the last written state, not a
+///   half-scored one.
 ///   Coachings start before the write: if the silo dies between the two, the replay re-scores the events (the
 ///   score was never written) and re-starts the same coaching ids, which the coaching grains ignore.
 /// - One write per batch: a batch is all the events one request had for this user.
@@ -62,6 +64,8 @@ public sealed partial class UserGrain(
     /// <summary>How many coachings the user's view lists (the newest).</summary>
     public const int CoachingsListed = 50;
 
+    private static readonly JsonDocumentOptions EventJson = new() { MaxDepth = SecurityEvent.MaxJsonDepth };
+
     private string _tenantId = "";
     private string _userKey = "";
     private HashSet<ulong> _seen = [];
@@ -77,6 +81,22 @@ public sealed partial class UserGrain(
         handleFactory.Create<SecurityEventBatch>().ResumeAsync(this);
 
     public async Task OnNextAsync(SecurityEventBatch item, StreamSequenceToken? token = null)
+    {
+        try
+        {
+            await Score(item);
+        }
+        catch
+        {
+            // The batch was not acknowledged and will be delivered again, but this activation's state already
+            // holds part of it (ids marked seen, counts moved): scoring the redelivery here would skip those
+            // events. A fresh activation re-reads the last written state, so the redelivery counts them once.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task Score(SecurityEventBatch item)
     {
         var set = await campaigns.GetAsync(_tenantId);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -106,7 +126,7 @@ public sealed partial class UserGrain(
                 continue;
             }
 
-            using var document = JsonDocument.Parse(evt.Json);
+            using var document = JsonDocument.Parse(evt.Json, EventJson);
             foreach (var compiled in set.Campaigns)
             {
                 if (!compiled.Pattern.Matches(document.RootElement))

@@ -58,6 +58,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             siloBuilder.AddMemoryStreams(SecurityEventStreams.ProviderName, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly));
             siloBuilder.UseInMemoryReminderService();
             siloBuilder.Services.AddSecurityCoachGrains(siloBuilder.Configuration);
+            siloBuilder.AddOutgoingGrainCallFilter(FlakyCoachingStart.Invoke);
         }
     }
 
@@ -65,6 +66,29 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
             clientBuilder.AddMemoryStreams(SecurityEventStreams.ProviderName, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly));
+    }
+}
+
+/// <summary>
+/// Fault injection: the first Start of a coaching for <see cref="UserKey"/> fails, as a storage or network fault
+/// would, after the user grain has already taken the batch's events into its state.
+/// </summary>
+public static class FlakyCoachingStart
+{
+    public const string UserKey = "flaky-start@example.com";
+
+    private static int _failed;
+
+    public static Task Invoke(IOutgoingGrainCallContext context)
+    {
+        if (context.InterfaceMethod?.Name == nameof(ICoachingGrain.Start)
+            && context.Request.GetArgument(0) is CoachingRequest { UserKey: UserKey }
+            && Interlocked.Exchange(ref _failed, 1) == 0)
+        {
+            throw new InvalidOperationException("injected: the first coaching start of " + UserKey + " fails");
+        }
+
+        return context.Invoke();
     }
 }
 

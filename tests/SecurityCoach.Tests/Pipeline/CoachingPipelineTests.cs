@@ -91,6 +91,21 @@ public sealed class CoachingPipelineTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_batch_that_fails_midway_is_scored_and_coached_once_when_redelivered()
+    {
+        var (tenantId, hook) = await TenantWithCampaign();
+
+        // The first attempt fails at the coaching start, after the user grain took the event in; the stream
+        // redelivers the batch, which must be scored as if the first attempt had never happened.
+        await fixture.Publish(TestEvents.Detection(tenantId, FlakyCoachingStart.UserKey, "evt-flaky"));
+
+        var view = await UserWhen(tenantId, FlakyCoachingStart.UserKey, v => v.Coachings is [{ Status: CoachingStatus.Delivered }], "delivered after redelivery");
+        Assert.Equal(1, view!.EventCount);
+        Assert.Equal(10, view.RiskScore, precision: 3);
+        Assert.Single(fixture.Webhooks.ReceivedAt(hook));
+    }
+
+    [Fact]
     public async Task Starting_a_coaching_again_changes_nothing_and_sends_nothing_again()
     {
         var (tenantId, hook) = await TenantWithCampaign();

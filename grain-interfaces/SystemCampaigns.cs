@@ -133,7 +133,7 @@ public static class SystemCampaigns
         40,
         new CoachingTip(
             "You denied a sign-in prompt: good",
-            "Someone asked for a sign-in approval you did not expect. Denying it was right. An unexpected prompt means someone may know your password: change it now and report the prompt. Never approve a prompt to make them stop."),
+            "Someone asked for a sign-in approval you did not expect ({{metadata.product.name}}). Denying it was right. An unexpected prompt means someone may know your password: change it now and report the prompt. Never approve a prompt to make them stop."),
         """
         {"$or": [
           {"metadata": {"product": {"vendor_name": ["Okta"]}, "event_code": ["user.mfa.okta_verify.deny_push", "user.mfa.attempt_bypass"]}},

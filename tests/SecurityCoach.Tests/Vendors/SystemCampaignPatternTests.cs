@@ -41,6 +41,29 @@ public sealed class SystemCampaignPatternTests
          "urlcat":"Gambling","urlsupercat":"Gambling","dlpeng":"None","malwarecat":"None"}
         """;
 
+    // Graph security alerts v2 from Defender for Office 365 (a URL click) and from Purview DLP.
+    private const string DefenderUrlClick = """
+        {"@odata.type":"#microsoft.graph.security.alert","id":"da-click-1","serviceSource":"microsoftDefenderForOffice365",
+         "title":"A potentially malicious URL click was detected","category":"InitialAccess","severity":"high",
+         "createdDateTime":"2026-01-13T08:30:12Z","evidence":[{"@odata.type":"#microsoft.graph.security.userEvidence",
+         "userAccount":{"accountName":"akim","domainName":"NORTHWIND","userPrincipalName":"a.kim@northwind.example"}}]}
+        """;
+
+    private const string PurviewDlp = """
+        {"@odata.type":"#microsoft.graph.security.alert","id":"dlp-1","serviceSource":"microsoftDataLossPrevention",
+         "title":"DLP policy match for document 'customers.xlsx'","category":"Exfiltration","severity":"medium",
+         "createdDateTime":"2026-01-13T09:00:00Z","evidence":[{"@odata.type":"#microsoft.graph.security.userEvidence",
+         "userAccount":{"accountName":"akim","domainName":"NORTHWIND","userPrincipalName":"a.kim@northwind.example"}}]}
+        """;
+
+    // Okta sign-in with a velocity anomaly (impossible travel) but no suspected threat.
+    private const string OktaVelocity = """
+        {"uuid":"f1e2d3c4-0000-4000-8000-000000000001","published":"2026-01-05T17:00:00Z","eventType":"user.session.start",
+         "displayMessage":"User login to Okta","actor":{"id":"00u1ab2cd3EF4gh5ij6k7","type":"User",
+         "alternateId":"dana.kim@northwind.example","displayName":"Dana Kim"},"outcome":{"result":"SUCCESS"},
+         "debugContext":{"debugData":{"threatSuspected":"false","behaviors":"{New Geo-Location=POSITIVE, Velocity=POSITIVE}"}}}
+        """;
+
     private static readonly string[] AllIds = [.. SystemCampaigns.All.Select(c => c.Id)];
 
     public static TheoryData<string, string[]> Rows() => new()
@@ -97,6 +120,9 @@ public sealed class SystemCampaignPatternTests
         { "netskope:MalwareBlocked", [Malware] },
         { "netskope:DlpAlert", [Dlp] },
         { "entra:MfaDenied", [MfaFatigue] },
+        { "defender:UrlClick", [Phishing] },
+        { "defender:PurviewDlp", [Dlp] },
+        { "okta:Velocity", [RiskySignIn] },
     };
 
     [Theory]
@@ -164,6 +190,9 @@ public sealed class SystemCampaignPatternTests
                 "MalwareBlocked" => NetskopeNormalizerTests.MalwareBlocked,
                 "DlpAlert" => NetskopeNormalizerTests.DlpAlert,
                 "MfaDenied" => EntraMfaDenied,
+                "UrlClick" => DefenderUrlClick,
+                "PurviewDlp" => PurviewDlp,
+                "Velocity" => OktaVelocity,
                 var other => throw new Xunit.Sdk.XunitException($"unknown sample '{other}'"),
             };
             Assert.True(EventNormalizers.TryGet(vendor, out var normalizer), vendor);

@@ -35,6 +35,7 @@ public static class ApiServiceCollectionExtensions
     {
         app.MapTenantApi();
         app.MapCoachingApi();
+        app.MapSystemCampaignApi();
         app.MapIngestApi();
         return app;
     }

@@ -206,6 +206,13 @@ public static class TenantApi
             return Problems.Invalid([new FieldError("campaignId", "must be 1–64 characters of a-z, 0-9, '-' and '_'")]);
         }
 
+        // A tenant's own campaign under a catalog id would show as the system campaign being enabled.
+        if (SystemCampaigns.IsSystemId(campaignId))
+        {
+            return Problems.Invalid([new FieldError("campaignId",
+                $"ids starting with '{SystemCampaigns.IdPrefix}' are reserved for system campaigns; enable one with POST /v1/tenants/{tenantId}/system-campaigns/{{id}}/enable")]);
+        }
+
         var (request, bodyProblem) = await RequestBody.ReadJsonAsync<CampaignRequest>(context.Request, context.RequestAborted);
         if (request is null)
         {
@@ -378,7 +385,26 @@ public static class TenantApi
             [.. view.Coachings.Select(c => new CoachingSummaryResponse(c.CoachingId, c.CampaignId, c.EventId, c.Status.ToString(), c.Attempts, c.DeliveredAt))]));
     }
 
-    private static ChannelDefinition ToChannel(ChannelBody? c) => new(c?.Type ?? "", c?.Url ?? "", c?.Secret ?? "", c?.From, c?.To);
+    internal static ChannelDefinition ToChannel(ChannelBody? c) => new(c?.Type ?? "", c?.Url ?? "", c?.Secret ?? "", c?.From, c?.To);
+
+    /// <summary>An ISO-8601 duration (<c>PT1H</c>), or null when absent; a malformed one adds an error.</summary>
+    internal static TimeSpan? ParseDeliveryLimit(string? text, List<FieldError> errors)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return XmlConvert.ToTimeSpan(text);
+        }
+        catch (FormatException)
+        {
+            errors.Add(new FieldError("deliveryLimit", $"'{text}' is not an ISO-8601 duration such as PT1H or P1D"));
+            return null;
+        }
+    }
 
     /// <summary>The definition, or the fields that are missing or malformed (semantic checks are the grain's).</summary>
     private static (CampaignDefinition? Definition, List<FieldError> Errors) ToDefinition(CampaignRequest request)
@@ -404,18 +430,7 @@ public static class TenantApi
             errors.Add(new FieldError("channels", "is required: [{\"type\": \"webhook\", \"url\": …, \"secret\": …}]"));
         }
 
-        TimeSpan? deliveryLimit = null;
-        if (request.DeliveryLimit is { } text)
-        {
-            try
-            {
-                deliveryLimit = XmlConvert.ToTimeSpan(text);
-            }
-            catch (FormatException)
-            {
-                errors.Add(new FieldError("deliveryLimit", $"'{text}' is not an ISO-8601 duration such as PT1H or P1D"));
-            }
-        }
+        var deliveryLimit = ParseDeliveryLimit(request.DeliveryLimit, errors);
 
         if (errors.Count > 0)
         {

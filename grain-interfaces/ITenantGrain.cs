@@ -61,6 +61,9 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Validates and stores a campaign (insert or replace) and moves the campaign-set version.</summary>
     Task<PutCampaignResult> PutCampaign(string campaignId, CampaignDefinition definition);
 
+    /// <summary>Removes a campaign and moves the campaign-set version; false (nothing changes) when there is none by that id.</summary>
+    Task<bool> RemoveCampaign(string campaignId);
+
     /// <summary>The current campaign set.</summary>
     [ReadOnly]
     ValueTask<CampaignSet> GetCampaigns();

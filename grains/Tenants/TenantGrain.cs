@@ -184,6 +184,19 @@ public sealed class TenantGrain(
         return new PutCampaignResult(stored, []);
     }
 
+    public async Task<bool> RemoveCampaign(string campaignId)
+    {
+        if (!state.RecordExists || !state.State.Campaigns.Remove(campaignId))
+        {
+            return false;
+        }
+
+        state.State.CampaignSetVersion++;
+        _set = null;
+        await state.WriteStateAsync();
+        return true;
+    }
+
     public async Task<FieldError[]> PutSettings(TenantSettings settings)
     {
         if (!state.RecordExists)

@@ -20,6 +20,8 @@ public static class ApiServiceCollectionExtensions
                 $"{ApiOptions.Section}:Ingest:MaxEventsPerRequest, MaxJsonDepth and MaxStringBytes must be positive")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        // The AwsLocal and Aws profiles register the S3 audit log first; Local keeps no audit trail.
+        services.TryAddSingleton<IAuditLog, NullAuditLog>();
         services.AddSingleton<IValidateOptions<ApiOptions>, IngestTimeZonesValidator>();
         services.AddSingleton<VendorTimeZones>();
         services.AddSingleton<CallerResolver>();

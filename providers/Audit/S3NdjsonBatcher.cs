@@ -168,15 +168,31 @@ public sealed partial class S3NdjsonBatcher : IHostedService, IAsyncDisposable
             _sealed.Clear();
         }
 
-        // The semaphore is not disposed: a size-triggered flush racing with disposal may still wait on it.
+        // The semaphore is not disposed: a size-triggered flush racing with disposal may still take it.
         _s3.Release();
     }
 
-    private void FlushInBackground(bool sealOpen) => _ = FlushCoreAsync(sealOpen, CancellationToken.None);
+    /// <summary>
+    /// Starts a flush unless one is running: the running one uploads what has been sealed meanwhile, and the timer
+    /// seals the rest at its next tick, so a slow S3 never piles up waiting flushes.
+    /// </summary>
+    private void FlushInBackground(bool sealOpen)
+    {
+        if (_flushing.Wait(0))
+        {
+            _ = UploadAsync(sealOpen, CancellationToken.None);
+        }
+    }
 
     private async Task FlushCoreAsync(bool sealOpen, CancellationToken cancellationToken)
     {
         await _flushing.WaitAsync(cancellationToken);
+        await UploadAsync(sealOpen, cancellationToken);
+    }
+
+    /// <summary>Uploads the sealed batches in order until one fails; the caller holds <see cref="_flushing"/>.</summary>
+    private async Task UploadAsync(bool sealOpen, CancellationToken cancellationToken)
+    {
         try
         {
             while (NextToUpload(sealOpen) is { } batch)
@@ -223,10 +239,6 @@ public sealed partial class S3NdjsonBatcher : IHostedService, IAsyncDisposable
                     batch.Release();
                 }
             }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogUploadFailed(e, "", 0);
         }
         finally
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using SecurityCoach.Providers.Aws.Audit;
 using SecurityCoach.Providers.Aws.Internal;
+using SecurityCoach.Silo;
 using SecurityCoach.Tests.Infrastructure;
 
 namespace SecurityCoach.Tests.Aws;
@@ -66,6 +67,44 @@ public sealed class S3NdjsonBatcherTests(LocalAwsFixture aws)
         Assert.EndsWith(".ndjson", a, StringComparison.Ordinal);
         Assert.Equal(["""{"n":1}""", """{"n":3}"""], await ReadLines(bucket, a));
         Assert.Equal(["""{"n":2}"""], await ReadLines(bucket, b));
+    }
+
+    [Fact]
+    public async Task Lines_of_a_new_hour_start_a_new_object()
+    {
+        var (bucket, prefix) = await NewPlace(createBucket: true);
+        var time = new FakeTimeProvider(Start);
+        var batcher = NewBatcher(bucket, prefix, time);
+        batcher.Append("t1", """{"n":1}"""u8);
+        time.Advance(TimeSpan.FromMinutes(45));
+        batcher.Append("t1", """{"n":2}"""u8);
+
+        await batcher.DisposeAsync();
+
+        var keys = await Keys(bucket, prefix);
+        Assert.Equal(2, keys.Count);
+        Assert.Equal(["""{"n":1}"""], await ReadLines(bucket, Assert.Single(keys, k => k.Contains("/2026/11/25/14/", StringComparison.Ordinal))));
+        Assert.Equal(["""{"n":2}"""], await ReadLines(bucket, Assert.Single(keys, k => k.Contains("/2026/11/25/15/", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public async Task An_audit_record_whose_writer_throws_is_skipped_and_the_next_one_is_kept()
+    {
+        var (bucket, prefix) = await NewPlace(createBucket: true);
+        var time = new FakeTimeProvider(Start);
+        var batcher = NewBatcher(bucket, prefix, time);
+        var audit = new S3AuditLog(batcher, time, NullLogger<S3AuditLog>.Instance);
+
+        audit.Record("t1", AuditKinds.Score, 0, static (writer, _) =>
+        {
+            writer.WriteStartObject("half");
+            throw new InvalidOperationException("a bug in the caller");
+        });
+        audit.Record("t1", AuditKinds.Score, 7, static (writer, n) => writer.WriteNumber("n", n));
+        await batcher.DisposeAsync();
+
+        var line = Assert.Single(await ReadLines(bucket, Assert.Single(await Keys(bucket, prefix))));
+        Assert.Equal("""{"kind":"score","tenant":"t1","at":"2026-11-25T14:30:00+00:00","n":7}""", line);
     }
 
     [Fact]

@@ -22,6 +22,8 @@ public static class ApiServiceCollectionExtensions
                 $"{ApiOptions.Section}:Ingest:MaxJsonDepth may be at most {SecurityEvent.MaxVendorJsonDepth}: the grains parse normalized events up to that depth plus normalization's own")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        // The AwsLocal and Aws profiles register the S3 audit log first; Local keeps no audit trail.
+        services.TryAddSingleton<IAuditLog, NullAuditLog>();
         services.AddSingleton<IValidateOptions<ApiOptions>, IngestTimeZonesValidator>();
         services.AddSingleton<VendorTimeZones>();
         services.AddSingleton<CallerResolver>();

@@ -32,13 +32,16 @@ public sealed record IngestServices(
     TimeProvider Time,
     TenantRateLimiter RateLimiter,
     VendorTimeZones TimeZones,
+    IAuditLog Audit,
     ILogger<IngestServices> Logger);
 
 /// <summary>
 /// <c>POST /v1/ingest/{vendor}</c>: parse → normalize → publish, grouped by user, to the user's stream.
 /// 202 means every accepted event is in the stream provider's queue; when the provider refuses, the answer is
 /// 503 with Retry-After, and a retry of the whole request is safe because the user grains drop event ids they
-/// have seen.
+/// have seen. An accepted request is audited once as sent (<see cref="AuditKinds.IngestRaw"/>) and once per
+/// event as normalized (<see cref="AuditKinds.IngestNormalized"/>: id, user, time and a hash of the OCSF JSON, not the
+/// JSON itself, which embeds the raw record and would store every payload twice).
 /// </summary>
 public static class IngestApi
 {
@@ -149,7 +152,60 @@ public static class IngestApi
                 return Problems.Unavailable("The event queue did not take the events; retry the whole request (events are de-duplicated by id).", RetryAfterSeconds);
             }
 
+            if (services.Audit.Enabled)
+            {
+                Audit(services.Audit, tenantId, new RawAudit(normalizer.Vendor, mediaType, body.Memory, eventIds, rejected.Count), byUser);
+            }
+
             return TypedResults.Accepted((string?)null, new IngestResponse(eventIds.Count, [.. rejected], [.. eventIds]));
+        }
+    }
+
+    /// <summary>What <see cref="AuditKinds.IngestRaw"/> records of a request.</summary>
+    private readonly record struct RawAudit(string Vendor, string MediaType, ReadOnlyMemory<byte> Payload, List<string> EventIds, int Rejected);
+
+    private static void Audit(IAuditLog audit, string tenantId, RawAudit raw, Dictionary<string, List<SecurityEvent>> byUser)
+    {
+        audit.Record(tenantId, AuditKinds.IngestRaw, raw, static (writer, r) =>
+        {
+            writer.WriteString("vendor", r.Vendor);
+            writer.WriteString("content_type", r.MediaType);
+            writer.WriteNumber("rejected", r.Rejected);
+            writer.WriteStartArray("event_ids");
+            foreach (var id in r.EventIds)
+            {
+                writer.WriteStringValue(id);
+            }
+
+            writer.WriteEndArray();
+            // Valid UTF-8 (every JSON and nearly every log line) stays readable; anything else is kept byte for byte.
+            if (System.Text.Unicode.Utf8.IsValid(r.Payload.Span))
+            {
+                writer.WriteString("payload", r.Payload.Span);
+            }
+            else
+            {
+                writer.WriteBase64String("payload_base64", r.Payload.Span);
+            }
+        });
+
+        foreach (var events in byUser.Values)
+        {
+            foreach (var evt in events)
+            {
+                audit.Record(tenantId, AuditKinds.IngestNormalized, evt, static (writer, e) =>
+                {
+                    writer.WriteString("event_id", e.EventId);
+                    writer.WriteString("user", e.UserKey);
+                    writer.WriteString("vendor", e.Vendor);
+                    writer.WriteString("time", DateTimeOffset.FromUnixTimeMilliseconds(e.TimeMs));
+                    Span<byte> hash = stackalloc byte[System.Security.Cryptography.SHA256.HashSizeInBytes];
+                    System.Security.Cryptography.SHA256.HashData(e.Json, hash);
+                    Span<char> hex = stackalloc char[hash.Length * 2];
+                    Convert.TryToHexStringLower(hash, hex, out _);
+                    writer.WriteString("ocsf_sha256", hex);
+                });
+            }
         }
     }
 

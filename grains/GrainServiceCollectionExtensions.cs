@@ -26,6 +26,8 @@ public static class GrainServiceCollectionExtensions
         services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section));
 
         services.TryAddSingleton(TimeProvider.System);
+        // The AwsLocal and Aws profiles register the S3 audit log first; Local keeps no audit trail.
+        services.TryAddSingleton<IAuditLog, NullAuditLog>();
         // Grain state in Orleans' binary format rather than the default Newtonsoft JSON: every state type here is
         // [GenerateSerializer], and JSON cost a quarter of the CPU and most of the allocations per event (bench/README.md).
         services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();

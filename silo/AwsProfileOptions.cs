@@ -27,8 +27,17 @@ public sealed class AwsProfileOptions
     /// <summary>Deliveries of one queue message before SQS moves it to the dead-letter queue.</summary>
     public int MaxReceiveCount { get; set; } = 5;
 
-    /// <summary>The bucket for grain states over DynamoDB's item limit and stream batches over SQS's message limit.</summary>
+    /// <summary>
+    /// The bucket for grain states over DynamoDB's item limit, stream batches over SQS's message limit, and the audit
+    /// trail (under <see cref="AuditKeyPrefix"/>).
+    /// </summary>
     public string Bucket { get; set; } = "securitycoach";
+
+    /// <summary>Prefix of the audit objects: <c>{prefix}{tenant}/{yyyy}/{MM}/{dd}/{HH}/{instance}-{seq}.ndjson</c>.</summary>
+    public string AuditKeyPrefix { get; set; } = "audit/";
+
+    /// <summary>How often the audit trail is written at the latest (it is also written per 1 MiB of a tenant and on shutdown).</summary>
+    public TimeSpan AuditFlushInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Create the tables, queues and bucket at start-up (AwsLocal's default); otherwise only verify them.</summary>
     public bool? CreateIfNotExists { get; set; }

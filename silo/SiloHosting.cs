@@ -62,6 +62,9 @@ public static class SiloHosting
                 break;
             case Profiles.AwsLocal or Profiles.Aws:
                 EnsureAdminKey(builder, generateWhenMissing: profile == Profiles.AwsLocal);
+                // Before Orleans: hosted services stop in reverse order, so the audit batcher writes its last objects
+                // after the silo has stopped and its grains have recorded their last outcomes.
+                AddAuditLog(builder, profile == Profiles.AwsLocal);
                 builder.UseOrleans(silo => ConfigureAws(silo, profile == Profiles.AwsLocal));
                 break;
             default:
@@ -143,6 +146,24 @@ public static class SiloHosting
             streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly);
         });
         silo.AddDashboard();
+    }
+
+    /// <summary>The audit trail in <see cref="AwsProfileOptions.Bucket"/>, under <see cref="AwsProfileOptions.AuditKeyPrefix"/>.</summary>
+    private static void AddAuditLog(WebApplicationBuilder builder, bool local)
+    {
+        var configuration = builder.Configuration;
+        var aws = configuration.GetSection(AwsProfileOptions.Section).Get<AwsProfileOptions>() ?? new AwsProfileOptions();
+        builder.Services.AddS3NdjsonBatcher(o =>
+        {
+            o.BucketName = aws.Bucket;
+            o.KeyPrefix = aws.AuditKeyPrefix;
+            o.FlushInterval = aws.AuditFlushInterval;
+            o.ServiceURL = configuration["AWS:S3:ServiceURL"];
+            o.Region = configuration["AWS:Region"] ?? (local ? "us-east-1" : null);
+            o.Credentials = local ? new BasicAWSCredentials("local", "local") : null;
+            o.CreateIfNotExists = aws.CreateIfNotExists ?? local;
+        });
+        builder.Services.AddSingleton<IAuditLog, S3AuditLog>();
     }
 
     /// <summary>In Local a missing admin key is generated for this run (and logged once); elsewhere it is required.</summary>

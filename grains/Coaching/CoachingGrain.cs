@@ -50,6 +50,7 @@ public sealed partial class CoachingGrain(
     ChannelRegistry channels,
     IOptions<CoachingOptions> options,
     TimeProvider time,
+    IAuditLog audit,
     ILogger<CoachingGrain> logger) : Grain, ICoachingGrain, IRemindable
 {
     private const string RetryReminder = "coaching-retry";
@@ -85,6 +86,11 @@ public sealed partial class CoachingGrain(
         };
         await state.WriteStateAsync();
         LogStarted(request.TenantId, _coachingId, request.CampaignId, request.Event.EventId, request.InitialStatus);
+        if (request.InitialStatus != CoachingStatus.Pending)
+        {
+            // Suppressed and Simulated are final at birth; Pending ends in AttemptDelivery.
+            AuditOutcome(null);
+        }
 
         if (request.InitialStatus == CoachingStatus.Pending)
         {
@@ -239,6 +245,7 @@ public sealed partial class CoachingGrain(
         }
         else
         {
+            AuditOutcome(error);
             // Done: the timer no longer keeps the activation alive.
             _timer?.Dispose();
             _timer = null;
@@ -292,6 +299,31 @@ public sealed partial class CoachingGrain(
         {
             await this.UnregisterReminder(reminder);
         }
+    }
+
+    /// <summary>Records the final outcome (<see cref="AuditKinds.Coaching"/>), once the state saying it is written.</summary>
+    private void AuditOutcome(string? error)
+    {
+        if (!audit.Enabled || state.State.Request is not { } request)
+        {
+            return;
+        }
+
+        audit.Record(request.TenantId, AuditKinds.Coaching, (State: state.State, Request: request, CoachingId: _coachingId, Error: error), static (writer, a) =>
+        {
+            var s = a.State;
+            writer.WriteString("coaching_id", a.CoachingId);
+            writer.WriteString("event_id", a.Request.Event.EventId);
+            writer.WriteString("user", a.Request.UserKey);
+            writer.WriteString("campaign_id", a.Request.CampaignId);
+            writer.WriteNumber("campaign_version", a.Request.CampaignVersion);
+            writer.WriteString("status", s.Status.ToString());
+            writer.WriteNumber("attempts", s.Attempts);
+            if (a.Error is not null)
+            {
+                writer.WriteString("error", a.Error);
+            }
+        });
     }
 
     private CoachingSummary Summary()

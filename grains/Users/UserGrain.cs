@@ -55,6 +55,7 @@ public sealed partial class UserGrain(
     CampaignSetCache campaigns,
     TimeProvider time,
     IOptions<RiskOptions> riskOptions,
+    IAuditLog audit,
     ILogger<UserGrain> logger)
     : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<SecurityEventBatch>
 {
@@ -134,8 +135,15 @@ public sealed partial class UserGrain(
                     continue;
                 }
 
-                AddRisk(compiled.Campaign.Definition.RiskWeight, now);
-                (starts ??= []).Add(StartCoaching(compiled.Campaign, evt, now));
+                var riskBefore = AddRisk(compiled.Campaign.Definition.RiskWeight, now);
+                var coachingId = CoachingIds.For(_userKey, evt.EventId, compiled.Campaign.CampaignId);
+                if (audit.Enabled)
+                {
+                    audit.Record(_tenantId, AuditKinds.Score,
+                        new ScoreAudit(evt, compiled.Campaign, coachingId, riskBefore, state.State.RiskScore), WriteScore);
+                }
+
+                (starts ??= []).Add(StartCoaching(compiled.Campaign, evt, coachingId, now));
             }
         }
 
@@ -197,14 +205,32 @@ public sealed partial class UserGrain(
         return true;
     }
 
-    private void AddRisk(double weight, long nowMs)
+    /// <summary>Adds the weight to the decayed score; returns the decayed score before it.</summary>
+    private double AddRisk(double weight, long nowMs)
     {
         var s = state.State;
-        s.RiskScore = RiskScore.DecayTo(s.RiskScore, s.RiskUpdatedAtMs, nowMs, riskOptions.Value.HalfLife) + weight;
+        var before = RiskScore.DecayTo(s.RiskScore, s.RiskUpdatedAtMs, nowMs, riskOptions.Value.HalfLife);
+        s.RiskScore = before + weight;
         s.RiskUpdatedAtMs = Math.Max(s.RiskUpdatedAtMs, nowMs);
+        return before;
     }
 
-    private Task<CoachingSummary> StartCoaching(StoredCampaign campaign, SecurityEvent evt, long nowMs)
+    /// <summary>What <see cref="AuditKinds.Score"/> records of one campaign matching one event.</summary>
+    private readonly record struct ScoreAudit(SecurityEvent Event, StoredCampaign Campaign, string CoachingId, double RiskBefore, double RiskAfter);
+
+    private static readonly Action<Utf8JsonWriter, ScoreAudit> WriteScore = static (writer, a) =>
+    {
+        writer.WriteString("event_id", a.Event.EventId);
+        writer.WriteString("user", a.Event.UserKey);
+        writer.WriteString("campaign_id", a.Campaign.CampaignId);
+        writer.WriteNumber("campaign_version", a.Campaign.Version);
+        writer.WriteNumber("risk_weight", a.Campaign.Definition.RiskWeight);
+        writer.WriteNumber("risk_before", Math.Round(a.RiskBefore, 4));
+        writer.WriteNumber("risk_after", Math.Round(a.RiskAfter, 4));
+        writer.WriteString("coaching_id", a.CoachingId);
+    };
+
+    private Task<CoachingSummary> StartCoaching(StoredCampaign campaign, SecurityEvent evt, string coachingId, long nowMs)
     {
         var s = state.State;
         var definition = campaign.Definition;
@@ -225,7 +251,6 @@ public sealed partial class UserGrain(
             s.LastCoachedAtMs[campaign.CampaignId] = nowMs;
         }
 
-        var coachingId = CoachingIds.For(_userKey, evt.EventId, campaign.CampaignId);
         s.CoachingIds.Add(coachingId);
         if (s.CoachingIds.Count > CoachingsListed)
         {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
+using Amazon.S3.Model;
 using Amazon.SQS.Model;
 using SecurityCoach.Tests.Http;
 using SecurityCoach.Tests.Infrastructure;
@@ -35,6 +36,7 @@ public sealed class AwsLocalProfileTests(LocalAwsFixture aws)
             ["SecurityCoach:Aws:QueueNamePrefix"] = $"events-{run}",
             ["SecurityCoach:Aws:QueueCount"] = "2",
             ["SecurityCoach:Aws:Bucket"] = $"securitycoach-{run}",
+            ["SecurityCoach:Aws:AuditFlushInterval"] = "00:00:01",
         };
         await using var silo = new SiloFactory(settings);
         await ((IAsyncLifetime)silo).InitializeAsync();
@@ -71,5 +73,43 @@ public sealed class AwsLocalProfileTests(LocalAwsFixture aws)
         // The state lives in DynamoDB: the user's item is there under the service id.
         var items = await aws.DynamoDB.ScanAsync(new ScanRequest { TableName = $"state-{run}" });
         Assert.Contains(items.Items ?? [], i => i["PK"].S.Contains($"user/{tenantId}/jdoe", StringComparison.Ordinal));
+
+        // The audit trail of the tenant is in the bucket: each stage of the walkthrough, once.
+        var records = await Eventually.Until(
+            () => AuditRecords($"securitycoach-{run}", tenantId),
+            r => r.Select(x => x.GetProperty("kind").GetString()).Distinct().Count() == 4,
+            "audit objects with all four kinds", TimeSpan.FromSeconds(30));
+        Assert.All(records, r => Assert.Equal(tenantId, r.GetProperty("tenant").GetString()));
+        var raw = Assert.Single(records, r => r.GetProperty("kind").GetString() == "ingest.raw");
+        Assert.Contains("ldt:aws:1", raw.GetProperty("payload").GetString(), StringComparison.Ordinal);
+        var normalized = Assert.Single(records, r => r.GetProperty("kind").GetString() == "ingest.normalized");
+        Assert.Equal("jdoe", normalized.GetProperty("user").GetString());
+        var score = Assert.Single(records, r => r.GetProperty("kind").GetString() == "score");
+        Assert.Equal("malware", score.GetProperty("campaign_id").GetString());
+        Assert.Equal(0, score.GetProperty("risk_before").GetDouble(), precision: 3);
+        Assert.Equal(12, score.GetProperty("risk_after").GetDouble(), precision: 3);
+        var coaching = Assert.Single(records, r => r.GetProperty("kind").GetString() == "coaching");
+        Assert.Equal("Delivered", coaching.GetProperty("status").GetString());
+        Assert.Equal(1, coaching.GetProperty("attempts").GetInt32());
+        Assert.Equal(normalized.GetProperty("event_id").GetString(), coaching.GetProperty("event_id").GetString());
+    }
+
+    private async Task<List<JsonElement>> AuditRecords(string bucket, string tenantId)
+    {
+        var listed = await aws.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = $"audit/{tenantId}/" });
+        var records = new List<JsonElement>();
+        foreach (var o in listed.S3Objects ?? [])
+        {
+            Assert.Matches($@"^audit/{tenantId}/\d{{4}}/\d{{2}}/\d{{2}}/\d{{2}}/[^/]+-\d{{8}}\.ndjson$", o.Key);
+            using var response = await aws.S3.GetObjectAsync(bucket, o.Key);
+            using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                using var document = JsonDocument.Parse(line);
+                records.Add(document.RootElement.Clone());
+            }
+        }
+
+        return records;
     }
 }

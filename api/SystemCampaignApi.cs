@@ -67,16 +67,10 @@ public static class SystemCampaignApi
     public static async Task<Results<Ok<SystemCampaignResponse[]>, ProblemHttpResult>> ListSystemCampaigns(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
+        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
+        if (tenant is null)
         {
             return problem!;
-        }
-
-        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
-        if (!await tenant.Exists())
-        {
-            return Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
         }
 
         var set = await tenant.GetCampaigns();
@@ -89,16 +83,10 @@ public static class SystemCampaignApi
     public static async Task<Results<Ok<SystemCampaignResponse>, ProblemHttpResult>> EnableSystemCampaign(
         HttpContext context, string tenantId, string systemId, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
+        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
+        if (tenant is null)
         {
             return problem!;
-        }
-
-        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
-        if (!await tenant.Exists())
-        {
-            return Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
         }
 
         if (!SystemCampaigns.TryGet(systemId, out var system))
@@ -141,16 +129,10 @@ public static class SystemCampaignApi
     public static async Task<Results<NoContent, ProblemHttpResult>> DisableSystemCampaign(
         HttpContext context, string tenantId, string systemId, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
+        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
+        if (tenant is null)
         {
             return problem!;
-        }
-
-        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
-        if (!await tenant.Exists())
-        {
-            return Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
         }
 
         if (!SystemCampaigns.TryGet(systemId, out _))

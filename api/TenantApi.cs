@@ -91,7 +91,23 @@ public sealed record SettingsResponse(ChannelResponse? AlertChannel)
 }
 
 /// <summary>Dependencies of the tenant endpoints.</summary>
-public sealed record TenantServices(IGrainFactory Grains, CallerResolver Callers);
+public sealed record TenantServices(IGrainFactory Grains, CallerResolver Callers)
+{
+    /// <summary>The tenant's grain when the caller may act on it and it exists; else the 401, 403 or 404 to answer.</summary>
+    public async ValueTask<(ITenantGrain? Tenant, ProblemHttpResult? Problem)> AuthorizedTenantAsync(HttpContext context, string tenantId)
+    {
+        var (caller, problem) = await Callers.ResolveForTenantAsync(context, tenantId);
+        if (caller is null)
+        {
+            return (null, problem);
+        }
+
+        var tenant = Grains.GetGrain<ITenantGrain>(tenantId);
+        return await tenant.Exists()
+            ? (tenant, null)
+            : (null, Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist."));
+    }
+}
 
 /// <summary>Tenants, their campaigns and their users: <c>/v1/tenants</c>.</summary>
 public static class TenantApi
@@ -189,16 +205,10 @@ public static class TenantApi
     public static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> PutCampaign(
         HttpContext context, string tenantId, string campaignId, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
+        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
+        if (tenant is null)
         {
             return problem!;
-        }
-
-        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
-        if (!await tenant.Exists())
-        {
-            return Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
         }
 
         if (!Identifiers.IsValidCampaignId(campaignId))
@@ -234,16 +244,10 @@ public static class TenantApi
     public static async Task<Results<Ok<CampaignListResponse>, ProblemHttpResult>> ListCampaigns(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
+        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
+        if (tenant is null)
         {
             return problem!;
-        }
-
-        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
-        if (!await tenant.Exists())
-        {
-            return Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
         }
 
         var set = await tenant.GetCampaigns();
@@ -253,16 +257,10 @@ public static class TenantApi
     public static async Task<Results<Ok<SettingsResponse>, ProblemHttpResult>> PutSettings(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
+        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
+        if (tenant is null)
         {
             return problem!;
-        }
-
-        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
-        if (!await tenant.Exists())
-        {
-            return Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
         }
 
         var (request, bodyProblem) = await RequestBody.ReadJsonAsync<SettingsRequest>(context.Request, context.RequestAborted);
@@ -279,16 +277,8 @@ public static class TenantApi
     public static async Task<Results<Ok<SettingsResponse>, ProblemHttpResult>> GetSettings(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
-        {
-            return problem!;
-        }
-
-        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
-        return await tenant.Exists()
-            ? TypedResults.Ok(SettingsResponse.From(await tenant.GetSettings()))
-            : Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
+        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
+        return tenant is null ? problem! : TypedResults.Ok(SettingsResponse.From(await tenant.GetSettings()));
     }
 
     public static async Task<Results<Created<CreatedKeyResponse>, ProblemHttpResult>> CreateKey(
@@ -331,16 +321,10 @@ public static class TenantApi
     public static async Task<Results<Ok<ApiKeyResponse[]>, ProblemHttpResult>> ListKeys(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
+        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
+        if (tenant is null)
         {
             return problem!;
-        }
-
-        var tenant = services.Grains.GetGrain<ITenantGrain>(tenantId);
-        if (!await tenant.Exists())
-        {
-            return Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.");
         }
 
         return TypedResults.Ok((await tenant.GetApiKeys()).Select(ApiKeyResponse.From).ToArray());

@@ -13,6 +13,7 @@ public sealed class RestartableFauxqs : IAsyncDisposable
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("fauxqs-").FullName;
     private Process? _process;
     private int _port;
+    private bool _frozen;
 
     public Uri ServiceUrl => new($"http://127.0.0.1:{_port}");
 
@@ -43,6 +44,46 @@ public sealed class RestartableFauxqs : IAsyncDisposable
 
         _process.Dispose();
         _process = null;
+    }
+
+    /// <summary>
+    /// Stops the process without closing its socket (SIGSTOP): connections are still accepted by the kernel but never
+    /// answered — an endpoint that hangs rather than refuses. <see cref="ThawAsync"/> lets it run on.
+    /// </summary>
+    public async Task FreezeAsync()
+    {
+        await SignalAsync("-STOP");
+        _frozen = true;
+    }
+
+    public async Task ThawAsync()
+    {
+        if (_frozen)
+        {
+            await SignalAsync("-CONT");
+            _frozen = false;
+        }
+    }
+
+    /// <summary>
+    /// Thaws on disposal: declared after the silo that uses this fauxqs, it runs before the silo stops, whose shutdown
+    /// would otherwise wait on a frozen endpoint when a test fails mid-outage.
+    /// </summary>
+    public IAsyncDisposable ThawWhenDisposed() => new Thawer(this);
+
+    private sealed class Thawer(RestartableFauxqs fauxqs) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await fauxqs.ThawAsync();
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [signal, _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {_process.Id} exited with {kill.ExitCode}");
+        }
     }
 
     /// <summary>Starts it again on the port it had, from its data directory.</summary>

@@ -20,8 +20,17 @@ public sealed class SqsOutageTests(LocalAwsFixture aws, ITestOutputHelper output
     private const int Users = 20;
     private static readonly TimeSpan PostInterval = TimeSpan.FromMilliseconds(100);
 
-    [Fact]
-    public async Task An_SQS_outage_answers_503_with_Retry_After_and_every_accepted_event_is_scored_and_coached_once()
+    /// <summary>How SQS goes away: the process dies (connections refused), or stops answering (connections hang).</summary>
+    public enum Outage
+    {
+        Crash,
+        Hang,
+    }
+
+    [Theory]
+    [InlineData(Outage.Crash)]
+    [InlineData(Outage.Hang)]
+    public async Task An_SQS_outage_answers_503_with_Retry_After_and_every_accepted_event_is_scored_and_coached_once(Outage outage)
     {
         await using var fauxqs = await RestartableFauxqs.StartAsync();
         var run = Guid.NewGuid().ToString("N")[..8];
@@ -42,6 +51,7 @@ public sealed class SqsOutageTests(LocalAwsFixture aws, ITestOutputHelper output
         };
         await using var silo = new SiloFactory(settings);
         await ((IAsyncLifetime)silo).InitializeAsync();
+        await using var thaw = fauxqs.ThawWhenDisposed();
 
         var (tenantId, key) = await silo.NewTenantAsync("outage");
         using var client = silo.ClientWithKey(key);
@@ -76,11 +86,26 @@ public sealed class SqsOutageTests(LocalAwsFixture aws, ITestOutputHelper output
         }
 
         await PostFor(TimeSpan.FromSeconds(3));
-        fauxqs.Kill();
+        if (outage == Outage.Crash)
+        {
+            fauxqs.Kill();
+        }
+        else
+        {
+            await fauxqs.FreezeAsync();
+        }
+
         var outageStart = posts.Count;
         await PostFor(TimeSpan.FromSeconds(6));
         var duringOutage = posts.Skip(outageStart).ToList();
-        await fauxqs.RestartAsync();
+        if (outage == Outage.Crash)
+        {
+            await fauxqs.RestartAsync();
+        }
+        else
+        {
+            await fauxqs.ThawAsync();
+        }
 
         // Recovery by itself: steady posting until the API takes events again (bounded).
         var recovered = false;

@@ -11,11 +11,14 @@ net.Server.prototype.listen = function (options, ...rest) {
   return listen.call(this, options, ...rest);
 };
 
+// Persistence as fauxqs' own CLI reads it: both variables, or state is in memory only.
+const dataDir = process.env.FAUXQS_PERSISTENCE === "true" ? process.env.FAUXQS_DATA_DIR : undefined;
 const { startFauxqs } = await import("fauxqs");
 const server = await startFauxqs({
   port: Number(process.env.FAUXQS_PORT ?? 4566),
   host: process.env.FAUXQS_HOST ?? "localhost",
   logger: process.env.FAUXQS_LOGGER === "true",
+  ...(dataDir ? { dataDir } : {}),
 });
 console.log(`fauxqs listening on 127.0.0.1:${server.port}`);
 

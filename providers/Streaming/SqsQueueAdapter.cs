@@ -34,10 +34,13 @@ internal sealed class SqsQueueAdapter(SqsQueueAdapterFactory factory, IStreamQue
             return;
         }
 
+        // Bounded as a whole, so a producer fails within SendTimeout even when SQS (or S3) accepts connections and
+        // never answers; the SDK's own timeouts and retries would hold the caller for minutes.
+        using var timeout = new CancellationTokenSource(factory.Options.SendTimeout);
         var queueId = mapper.GetQueueForStream(streamId);
-        var queue = await factory.Queues.GetAsync(queueId, CancellationToken.None);
+        var queue = await factory.Queues.GetAsync(queueId, timeout.Token);
         var limit = Math.Min(factory.Options.MaxMessageBytes, queue.MaxMessageBytes ?? int.MaxValue);
-        var bodies = await factory.Codec.EncodeAsync(streamId, items, requestContext is { Count: > 0 } ? requestContext : null, limit, CancellationToken.None);
+        var bodies = await factory.Codec.EncodeAsync(streamId, items, requestContext is { Count: > 0 } ? requestContext : null, limit, timeout.Token);
         // One at a time and in order: SendMessageBatch does not promise the order of its entries.
         foreach (var body in bodies)
         {
@@ -48,7 +51,7 @@ internal sealed class SqsQueueAdapter(SqsQueueAdapterFactory factory, IStreamQue
 
             try
             {
-                await factory.Sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = queue.Url, MessageBody = body.Body });
+                await factory.Sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = queue.Url, MessageBody = body.Body }, timeout.Token);
             }
             catch (AmazonSQSException) when (body.Offloaded is not null)
             {

@@ -40,6 +40,14 @@ public sealed class SqsStreamOptions
     /// <summary>Long-poll wait of one receive (at most 20 s). Shutdown cancels a pending poll.</summary>
     public TimeSpan ReceiveWaitTime { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Longest a publish (<c>OnNext</c>/<c>OnNextBatch</c>) may take, SDK retries included; past it the publish fails.
+    /// The SDK's own limits allow minutes against an endpoint that accepts connections and never answers, and a
+    /// producer (an HTTP request that must answer 503) cannot wait that long. A send cut off may still have reached
+    /// SQS, so a publish that failed can be delivered: retry it and keep consumers idempotent.
+    /// </summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Receives after which SQS moves a message to the queue's dead-letter queue (redrive policy).</summary>
     public int MaxReceiveCount { get; set; } = 5;
 
@@ -64,7 +72,7 @@ public sealed class SqsStreamOptions
     /// <summary>
     /// Reads <c>AWS:Region</c>, <c>AWS:S3:ServiceURL</c>, <c>AWS:S3:BucketName</c> and the <c>AWS:SQS</c> section, whose keys
     /// are this class's property names (<c>ServiceURL</c>, <c>QueueNamePrefix</c>, <c>QueueCount</c>, <c>MaxMessageBytes</c>,
-    /// <c>VisibilityTimeout</c>, <c>ReceiveWaitTime</c>, <c>MaxReceiveCount</c>, <c>S3BucketName</c>, <c>CreateIfNotExists</c>).
+    /// <c>VisibilityTimeout</c>, <c>ReceiveWaitTime</c>, <c>SendTimeout</c>, <c>MaxReceiveCount</c>, <c>S3BucketName</c>, <c>CreateIfNotExists</c>).
     /// Keys that are absent leave the current values.
     /// </summary>
     public SqsStreamOptions ReadConfiguration(IConfiguration configuration)
@@ -78,6 +86,7 @@ public sealed class SqsStreamOptions
         VisibilityTimeout = Duration(sqs, "VisibilityTimeout") ?? VisibilityTimeout;
         ReceiveWaitTime = Duration(sqs, "ReceiveWaitTime") ?? ReceiveWaitTime;
         MaxReceiveCount = Int(sqs, "MaxReceiveCount") ?? MaxReceiveCount;
+        SendTimeout = Duration(sqs, "SendTimeout") ?? SendTimeout;
         S3BucketName = sqs["S3BucketName"] ?? configuration["AWS:S3:BucketName"] ?? S3BucketName;
         S3ServiceURL = configuration["AWS:S3:ServiceURL"] ?? S3ServiceURL;
         CreateIfNotExists = sqs["CreateIfNotExists"] is { } create ? bool.Parse(create) : CreateIfNotExists;
@@ -125,6 +134,11 @@ public sealed partial class SqsStreamOptionsValidator(SqsStreamOptions options, 
             || options.ReceiveWaitTime.Ticks % TimeSpan.TicksPerSecond != 0)
         {
             problems.Add("ReceiveWaitTime must be whole seconds between 0 and 20 s (SQS long-poll limit)");
+        }
+
+        if (options.SendTimeout <= TimeSpan.Zero || options.SendTimeout > TimeSpan.FromMinutes(5))
+        {
+            problems.Add("SendTimeout must be more than 0 and at most 5 minutes");
         }
 
         if (options.MaxReceiveCount is < 1 or > 1000)

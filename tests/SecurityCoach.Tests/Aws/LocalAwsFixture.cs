@@ -186,12 +186,22 @@ public sealed partial class LocalAwsFixture : IAsyncLifetime
 
     private Process Start(string file, string[] args, string workingDirectory, Dictionary<string, string> environment)
     {
-        environment["LOCAL_AWS_EXIT_WITH_STDIN"] = "1";
-        var process = new Process { StartInfo = StartInfo(file, args, workingDirectory, environment) };
-        process.Start();
+        var process = Launch(file, args, workingDirectory, environment);
         _processes.Add(process);
         return process;
     }
+
+    /// <summary>Starts an emulator that exits when the test host does (its stdin closes); the caller stops it.</summary>
+    internal static Process Launch(string file, string[] args, string workingDirectory, Dictionary<string, string> environment)
+    {
+        environment["LOCAL_AWS_EXIT_WITH_STDIN"] = "1";
+        var process = new Process { StartInfo = StartInfo(file, args, workingDirectory, environment) };
+        process.Start();
+        return process;
+    }
+
+    /// <summary>deploy/local of this repository, installed by the fixture.</summary>
+    internal static string LocalDirectory() => Path.Combine(FindRepositoryRoot(), "deploy", "local");
 
     private static ProcessStartInfo StartInfo(string file, string[] args, string workingDirectory, Dictionary<string, string> environment)
     {
@@ -216,7 +226,7 @@ public sealed partial class LocalAwsFixture : IAsyncLifetime
         return info;
     }
 
-    private static async Task<int> WaitForPort(Process process, string name)
+    internal static async Task<int> WaitForPort(Process process, string name)
     {
         var output = new StringBuilder();
         var port = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -175,11 +175,12 @@ public sealed class SqsStreamAdapterTests(LocalAwsFixture aws)
             VisibilityTimeout = TimeSpan.FromMilliseconds(1500),
             ReceiveWaitTime = TimeSpan.FromSeconds(30),
             MaxReceiveCount = 0,
+            SendTimeout = TimeSpan.Zero,
         };
 
         var error = Assert.Throws<OrleansConfigurationException>(() => new SqsStreamOptionsValidator(options, "bad").ValidateConfiguration());
 
-        foreach (var key in new[] { "QueueNamePrefix", "QueueCount", "MaxMessageBytes", "VisibilityTimeout", "ReceiveWaitTime", "MaxReceiveCount" })
+        foreach (var key in new[] { "QueueNamePrefix", "QueueCount", "MaxMessageBytes", "VisibilityTimeout", "ReceiveWaitTime", "MaxReceiveCount", "SendTimeout" })
         {
             Assert.Contains(key, error.Message);
         }

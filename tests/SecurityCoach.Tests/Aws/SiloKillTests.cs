@@ -1,0 +1,207 @@
+using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+using SecurityCoach.Providers.Aws.Hosting;
+using SecurityCoach.Providers.Aws.Streaming;
+using SecurityCoach.Tests.Infrastructure;
+using SecurityCoach.Tests.Pipeline;
+using Xunit.Abstractions;
+
+namespace SecurityCoach.Tests.Aws;
+
+/// <summary>
+/// Three silos on our providers only — DynamoDB membership (no test membership), grain state and reminders, SQS
+/// streams — running the SecurityCoach grains; one silo is killed while events stream in.
+/// </summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
+{
+    private const int Users = 200;
+    private const int Events = 2000;
+    private const int Concurrency = 16;
+    private const string Secret = "kill-secret-0123456789";
+
+    /// <summary>The membership table stores the status as its number.</summary>
+    private static readonly string Dead = ((int)SiloStatus.Dead).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task A_silo_killed_during_ingest_loses_no_event_scores_each_once_coaches_each_once_and_is_declared_dead()
+    {
+        await using var webhooks = await WebhookReceiver.StartAsync();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var builder = new TestClusterBuilder(3);
+        builder.Options.UseTestClusterMembership = false;
+        builder.Options.ClusterId = $"kill-{run}";
+        builder.Options.ServiceId = $"kill-{run}";
+        builder.Properties["LocalAws:DynamoDB"] = aws.DynamoDBServiceUrl.ToString();
+        builder.Properties["LocalAws:Table"] = $"kill-{run}";
+        builder.Properties["AWS:Region"] = LocalAwsFixture.Region;
+        builder.Properties["AWS:SQS:ServiceURL"] = aws.SqsServiceUrl.ToString();
+        builder.Properties["AWS:SQS:QueueNamePrefix"] = $"kill-{run}";
+        builder.Properties["AWS:SQS:QueueCount"] = "6";
+        // Short, so what the killed silo had received comes back to the survivors within seconds.
+        builder.Properties["AWS:SQS:VisibilityTimeout"] = "00:00:05";
+        builder.Properties["AWS:SQS:ReceiveWaitTime"] = "00:00:01";
+        builder.Properties["AWS:SQS:CreateIfNotExists"] = "true";
+        builder.Properties["SecurityCoach:Coaching:RetryInitialDelay"] = "00:00:00.500";
+        builder.Properties["SecurityCoach:Coaching:MaxAttempts"] = "4";
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        var cluster = builder.Build();
+        try
+        {
+            await cluster.DeployAsync();
+            var tenantId = TestEvents.NewTenantId();
+            var tenant = cluster.Client.GetGrain<ITenantGrain>(tenantId);
+            Assert.Equal(TenantCreation.Created, await tenant.Create("Kill", Api.Auth.ApiKeys.Hash("kill key")));
+            var hook = webhooks.NewHook(Secret);
+            var campaign = new CampaignDefinition("Malware", """{"class_uid":[2004]}""", 1, new CoachingTip("Malware stopped", "Be careful."),
+                [new ChannelDefinition("webhook", hook, Secret)], null, false);
+            var put = await tenant.PutCampaign("malware", campaign);
+            Assert.Empty(put.Errors);
+
+            var provider = cluster.Client.GetStreamProvider(SecurityEventStreams.ProviderName);
+            async Task PublishRange(int from, int to)
+            {
+                using var gate = new SemaphoreSlim(Concurrency);
+                var sends = new List<Task>();
+                for (var n = from; n < to; n++)
+                {
+                    await gate.WaitAsync();
+                    var user = $"user{n % Users}";
+                    var e = TestEvents.Detection(tenantId, user, $"kill-{n}");
+                    sends.Add(provider.GetStream<SecurityEventBatch>(SecurityEventStreams.ForUser(tenantId, user))
+                        .OnNextAsync(new SecurityEventBatch([e]))
+                        .ContinueWith(t => { gate.Release(); t.GetAwaiter().GetResult(); }, TaskScheduler.Default));
+                }
+
+                await Task.WhenAll(sends);
+            }
+
+            await PublishRange(0, Events / 2);
+            var victim = cluster.SecondarySilos[0];
+            var killedAt = DateTimeOffset.UtcNow;
+            await cluster.KillSiloAsync(victim);
+            await PublishRange(Events / 2, Events);
+
+            var counts = await Eventually.Until(
+                () => EventCounts(cluster, tenantId),
+                c => c >= Events,
+                "every event scored", TimeSpan.FromSeconds(90));
+            await webhooks.WaitForAsync(hook, Events, TimeSpan.FromSeconds(60), "every event coached");
+            // Redeliveries of what the killed silo had received have had their visibility timeout to come back.
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            counts = await EventCounts(cluster, tenantId);
+            var received = webhooks.ReceivedAt(hook);
+            var byKey = received.GroupBy(w => w.IdempotencyKey).ToList();
+            var duplicates = byKey.Where(g => g.Count() > 1).ToList();
+            output.WriteLine($"{Events} events: scored {counts}, webhooks {received.Count}, coaching ids delivered more than once {duplicates.Count}");
+            foreach (var d in duplicates)
+            {
+                output.WriteLine($"  {d.Key}: at {string.Join(", ", d.Select(w => $"{(w.At - killedAt).TotalMilliseconds:+0;-0} ms"))} from the kill");
+            }
+
+            Assert.Equal(Events, counts);
+            Assert.Equal(Events, byKey.Count);
+            Assert.All(byKey, g => Assert.Single(g.Select(w => w.Body.GetProperty("eventId").GetString()).Distinct()));
+            // Delivery is at least once: a coaching grain that posted its webhook and died before recording it posts
+            // again from its next activation, with the same Idempotency-Key for the receiver to drop. Only that is
+            // allowed — a second delivery of a coaching first delivered after the kill would be a duplicate activation.
+            Assert.All(duplicates, g => Assert.True(g.Min(w => w.At) < killedAt, $"{g.Key} delivered twice, first after the kill"));
+
+            var active = await Eventually.Until(
+                () => cluster.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true),
+                hosts => hosts.Count == 2,
+                "two active silos", TimeSpan.FromSeconds(60));
+            Assert.DoesNotContain(victim.SiloAddress, active.Keys);
+            var row = await Eventually.Until(
+                () => MembershipRow(builder.Properties["LocalAws:Table"] + "-silos", builder.Options.ClusterId, victim.SiloAddress),
+                r => r is not null && r["Status"].N == Dead,
+                "killed silo declared dead in the membership table", TimeSpan.FromSeconds(30));
+            Assert.Equal(Dead, row!["Status"].N);
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private static async Task<long> EventCounts(TestCluster cluster, string tenantId)
+    {
+        long sum = 0;
+        for (var u = 0; u < Users; u++)
+        {
+            var view = await cluster.Client.GetGrain<IUserGrain>(GrainKeys.User(tenantId, $"user{u}")).GetView();
+            sum += view?.EventCount ?? 0;
+        }
+
+        return sum;
+    }
+
+    private async Task<Dictionary<string, AttributeValue>?> MembershipRow(string table, string clusterId, SiloAddress silo)
+    {
+        var item = await aws.DynamoDB.GetItemAsync(new GetItemRequest
+        {
+            TableName = table,
+            Key = new()
+            {
+                ["PK"] = new AttributeValue { S = clusterId },
+                ["SK"] = new AttributeValue { S = $"{silo.Endpoint.Address}:{silo.Endpoint.Port}@{silo.Generation}" },
+            },
+            ConsistentRead = true,
+        });
+        return item.Item is { Count: > 0 } found ? found : null;
+    }
+
+    private static void Local(DynamoDBProviderOptions options, IConfiguration configuration, string table)
+    {
+        options.ServiceURL = configuration["LocalAws:DynamoDB"];
+        options.Region = LocalAwsFixture.Region;
+        options.Credentials = LocalAwsFixture.Credentials;
+        options.TableName = table;
+        options.CreateIfNotExists = true;
+    }
+
+    private static void Sqs(SqsStreamOptions options, IConfiguration configuration) =>
+        options.ReadConfiguration(configuration).Credentials = LocalAwsFixture.Credentials;
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            var configuration = siloBuilder.Configuration;
+            var table = configuration["LocalAws:Table"]!;
+            siloBuilder.UseDynamoDBClustering(o => Local(o, configuration, $"{table}-silos"));
+            siloBuilder.AddDynamoDBGrainStorageAsDefault(o => Local(o, configuration, $"{table}-state"));
+            siloBuilder.UseDynamoDBReminderService(o => Local(o, configuration, $"{table}-reminders"));
+            siloBuilder.AddSqsStreams(SecurityEventStreams.ProviderName, streams =>
+            {
+                streams.ConfigureSqs(options => options.Configure(o => Sqs(o, configuration)));
+                streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly);
+            });
+            // Declared dead within seconds of its death, not the default half minute.
+            siloBuilder.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+            });
+            siloBuilder.Services.AddSecurityCoachGrains(configuration);
+        }
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder)
+        {
+            clientBuilder.UseDynamoDBClustering(o => Local(o, configuration, $"{configuration["LocalAws:Table"]}-silos"));
+            clientBuilder.AddSqsStreams(SecurityEventStreams.ProviderName, streams =>
+            {
+                streams.ConfigureSqs(options => options.Configure(o => Sqs(o, configuration)));
+                streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly);
+            });
+        }
+    }
+}

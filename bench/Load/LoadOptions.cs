@@ -134,7 +134,7 @@ public sealed record LoadOptions
         {
             throw new ArgumentException(Scenario.Length == 0
                 ? "--scenario is required: local or activations"
-                : $"--scenario {Scenario}: unknown; built are local and activations (aws-local, sqs-raw and workflow wait for the AWS providers and the workflow engine)");
+                : $"--scenario {Scenario}: unknown; built are local and activations (aws-local, sqs-raw and workflow are not built yet)");
         }
 
         if (Target is not null && string.IsNullOrEmpty(AdminKey))

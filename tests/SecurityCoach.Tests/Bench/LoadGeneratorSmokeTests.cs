@@ -59,7 +59,7 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
         var (exit, _, log) = await RunAsync("--scenario", "aws-local");
 
         Assert.Equal(2, exit);
-        Assert.Contains("aws-local, sqs-raw and workflow wait for", log, StringComparison.Ordinal);
+        Assert.Contains("aws-local, sqs-raw and workflow are not built yet", log, StringComparison.Ordinal);
     }
 
     private static async Task<(int Exit, string[] Lines, string Log)> RunAsync(params string[] args)

@@ -22,22 +22,8 @@ public sealed class AwsLocalProfileTests(LocalAwsFixture aws)
     {
         // Names of this run only, so a rerun against the same emulators starts clean.
         var run = Guid.NewGuid().ToString("N")[..8];
-        var settings = new Dictionary<string, string>
-        {
-            ["SecurityCoach:Profile"] = "AwsLocal",
-            ["AWS:Region"] = LocalAwsFixture.Region,
-            ["AWS:DynamoDB:ServiceURL"] = aws.DynamoDBServiceUrl.ToString(),
-            ["AWS:SQS:ServiceURL"] = aws.SqsServiceUrl.ToString(),
-            ["AWS:S3:ServiceURL"] = aws.S3ServiceUrl.ToString(),
-            ["SecurityCoach:Aws:ClusterId"] = $"awslocal-{run}",
-            ["SecurityCoach:Aws:GrainStateTable"] = $"state-{run}",
-            ["SecurityCoach:Aws:SilosTable"] = $"silos-{run}",
-            ["SecurityCoach:Aws:RemindersTable"] = $"reminders-{run}",
-            ["SecurityCoach:Aws:QueueNamePrefix"] = $"events-{run}",
-            ["SecurityCoach:Aws:QueueCount"] = "2",
-            ["SecurityCoach:Aws:Bucket"] = $"securitycoach-{run}",
-            ["SecurityCoach:Aws:AuditFlushInterval"] = "00:00:01",
-        };
+        var settings = aws.AwsLocalSettings(run);
+        settings["SecurityCoach:Aws:AuditFlushInterval"] = "00:00:01";
         await using var silo = new SiloFactory(settings);
         await ((IAsyncLifetime)silo).InitializeAsync();
 

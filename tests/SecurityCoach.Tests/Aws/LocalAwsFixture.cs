@@ -43,6 +43,26 @@ public sealed partial class LocalAwsFixture : IAsyncLifetime
     /// <summary>Credentials the emulators accept; DynamoDB Local keeps one database per access key and region.</summary>
     public static AWSCredentials Credentials { get; } = new BasicAWSCredentials("local", "local");
 
+    /// <summary>
+    /// Settings that run the real silo program in the AwsLocal profile against these emulators (or another SQS/S3
+    /// endpoint), with table, queue and bucket names of one run only, so reruns never meet earlier state.
+    /// </summary>
+    public Dictionary<string, string> AwsLocalSettings(string run, Uri? sqsAndS3 = null) => new()
+    {
+        ["SecurityCoach:Profile"] = "AwsLocal",
+        ["AWS:Region"] = Region,
+        ["AWS:DynamoDB:ServiceURL"] = DynamoDBServiceUrl.ToString(),
+        ["AWS:SQS:ServiceURL"] = (sqsAndS3 ?? SqsServiceUrl).ToString(),
+        ["AWS:S3:ServiceURL"] = (sqsAndS3 ?? S3ServiceUrl).ToString(),
+        ["SecurityCoach:Aws:ClusterId"] = $"awslocal-{run}",
+        ["SecurityCoach:Aws:GrainStateTable"] = $"state-{run}",
+        ["SecurityCoach:Aws:SilosTable"] = $"silos-{run}",
+        ["SecurityCoach:Aws:RemindersTable"] = $"reminders-{run}",
+        ["SecurityCoach:Aws:QueueNamePrefix"] = $"events-{run}",
+        ["SecurityCoach:Aws:QueueCount"] = "2",
+        ["SecurityCoach:Aws:Bucket"] = $"securitycoach-{run}",
+    };
+
     public async Task InitializeAsync()
     {
         RequireTools();

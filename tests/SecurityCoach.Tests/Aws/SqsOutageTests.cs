@@ -34,21 +34,7 @@ public sealed class SqsOutageTests(LocalAwsFixture aws, ITestOutputHelper output
     {
         await using var fauxqs = await RestartableFauxqs.StartAsync();
         var run = Guid.NewGuid().ToString("N")[..8];
-        var settings = new Dictionary<string, string>
-        {
-            ["SecurityCoach:Profile"] = "AwsLocal",
-            ["AWS:Region"] = LocalAwsFixture.Region,
-            ["AWS:DynamoDB:ServiceURL"] = aws.DynamoDBServiceUrl.ToString(),
-            ["AWS:SQS:ServiceURL"] = fauxqs.ServiceUrl.ToString(),
-            ["AWS:S3:ServiceURL"] = fauxqs.ServiceUrl.ToString(),
-            ["SecurityCoach:Aws:ClusterId"] = $"outage-{run}",
-            ["SecurityCoach:Aws:GrainStateTable"] = $"state-{run}",
-            ["SecurityCoach:Aws:SilosTable"] = $"silos-{run}",
-            ["SecurityCoach:Aws:RemindersTable"] = $"reminders-{run}",
-            ["SecurityCoach:Aws:QueueNamePrefix"] = $"events-{run}",
-            ["SecurityCoach:Aws:QueueCount"] = "2",
-            ["SecurityCoach:Aws:Bucket"] = $"securitycoach-{run}",
-        };
+        var settings = aws.AwsLocalSettings(run, fauxqs.ServiceUrl);
         await using var silo = new SiloFactory(settings);
         await ((IAsyncLifetime)silo).InitializeAsync();
         await using var thaw = fauxqs.ThawWhenDisposed();

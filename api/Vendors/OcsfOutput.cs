@@ -70,6 +70,15 @@ internal static class OcsfOutput
         return json;
     }
 
+    /// <summary>Writes a raw UTF-8 field (a CSV or syslog value) under <paramref name="name"/> when it is not empty.</summary>
+    public static void WriteText(this Utf8JsonWriter writer, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        if (!value.IsEmpty)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
     /// <summary>Writes a text or number value under <paramref name="name"/> when it is present; numbers become strings.</summary>
     public static void WriteText(this Utf8JsonWriter writer, ReadOnlySpan<byte> name, JsonElement value)
     {

@@ -283,9 +283,9 @@ internal sealed class PanOsNormalizer : ILineNormalizer
         }
 
         writer.WriteStartObject("http_request"u8);
-        WriteIfAny(writer, "http_method"u8, method);
-        WriteIfAny(writer, "user_agent"u8, userAgent);
-        WriteIfAny(writer, "referrer"u8, referer);
+        writer.WriteText("http_method"u8, method);
+        writer.WriteText("user_agent"u8, userAgent);
+        writer.WriteText("referrer"u8, referer);
         writer.WriteEndObject();
     }
 
@@ -311,14 +311,6 @@ internal sealed class PanOsNormalizer : ILineNormalizer
         if (System.Buffers.Text.Utf8Parser.TryParse(text, out long count, out var consumed) && consumed == text.Length)
         {
             writer.WriteNumber(name, count);
-        }
-    }
-
-    private static void WriteIfAny(Utf8JsonWriter writer, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
-    {
-        if (!value.IsEmpty)
-        {
-            writer.WriteString(name, value);
         }
     }
 

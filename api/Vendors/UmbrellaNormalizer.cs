@@ -120,7 +120,7 @@ internal sealed class UmbrellaNormalizer : ILineNormalizer
             WriteUser(writer, user);
             WriteIp(writer, "src_endpoint"u8, CsvLine.Field(line, fields, DnsInternalIp));
             WriteQuery(writer, CsvLine.Field(line, fields, DnsDomain), CsvLine.Field(line, fields, DnsQueryType));
-            WriteIfAny(writer, "rcode"u8, CsvLine.Field(line, fields, DnsResponseCode));
+            writer.WriteText("rcode"u8, CsvLine.Field(line, fields, DnsResponseCode));
         }
         else
         {
@@ -258,7 +258,7 @@ internal sealed class UmbrellaNormalizer : ILineNormalizer
         writer.WriteString("hostname"u8, domain);
         var open = queryType.IndexOf((byte)'(');
         var type = open >= 0 && queryType[^1] == ')' ? queryType[(open + 1)..^1] : queryType;
-        WriteIfAny(writer, "type"u8, type);
+        writer.WriteText("type"u8, type);
         writer.WriteEndObject();
     }
 
@@ -281,9 +281,9 @@ internal sealed class UmbrellaNormalizer : ILineNormalizer
         if (!method.IsEmpty || !userAgent.IsEmpty || !referer.IsEmpty)
         {
             writer.WriteStartObject("http_request"u8);
-            WriteIfAny(writer, "http_method"u8, method);
-            WriteIfAny(writer, "user_agent"u8, userAgent);
-            WriteIfAny(writer, "referrer"u8, referer);
+            writer.WriteText("http_method"u8, method);
+            writer.WriteText("user_agent"u8, userAgent);
+            writer.WriteText("referrer"u8, referer);
             writer.WriteEndObject();
         }
 
@@ -299,7 +299,7 @@ internal sealed class UmbrellaNormalizer : ILineNormalizer
                 writer.WriteNumber("code"u8, code);
             }
 
-            WriteIfAny(writer, "content_type"u8, contentType);
+            writer.WriteText("content_type"u8, contentType);
             writer.WriteEndObject();
         }
 
@@ -308,7 +308,7 @@ internal sealed class UmbrellaNormalizer : ILineNormalizer
         if (!fileName.IsEmpty || !sha256.IsEmpty)
         {
             writer.WriteStartObject("file"u8);
-            WriteIfAny(writer, "name"u8, fileName);
+            writer.WriteText("name"u8, fileName);
             if (!sha256.IsEmpty)
             {
                 writer.WriteStartArray("hashes"u8);
@@ -334,14 +334,6 @@ internal sealed class UmbrellaNormalizer : ILineNormalizer
 
         writer.WritePropertyName(name);
         WriteListValue(writer, list);
-    }
-
-    private static void WriteIfAny(Utf8JsonWriter writer, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
-    {
-        if (!value.IsEmpty)
-        {
-            writer.WriteString(name, value);
-        }
     }
 
     /// <summary>The fields the output does not carry, by Umbrella's names (fields past the known list as field_N).</summary>

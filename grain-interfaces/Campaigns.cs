@@ -17,7 +17,10 @@ public sealed record ChannelDefinition(
     [property: Id(3)] string? From = null,
     [property: Id(4)] string? To = null);
 
-/// <summary>A campaign as the customer defines it. <see cref="Pattern"/> is an EventBridge event pattern (JSON text).</summary>
+/// <summary>
+/// A campaign as the customer defines it. <see cref="Pattern"/> is an EventBridge event pattern (JSON text);
+/// <see cref="Workflow"/> names one of the tenant's stored workflows its coachings run (null: the built-in default).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CampaignDefinition(
     [property: Id(0)] string Name,
@@ -26,7 +29,8 @@ public sealed record CampaignDefinition(
     [property: Id(3)] CoachingTip Tip,
     [property: Id(4)] ChannelDefinition[] Channels,
     [property: Id(5)] TimeSpan? DeliveryLimit,
-    [property: Id(6)] bool TestMode);
+    [property: Id(6)] bool TestMode,
+    [property: Id(7)] string? Workflow = null);
 
 /// <summary>A stored campaign. <see cref="Version"/> is the tenant's campaign-set version when it was written.</summary>
 [GenerateSerializer, Immutable]
@@ -36,9 +40,16 @@ public sealed record StoredCampaign(
     [property: Id(2)] long Version,
     [property: Id(3)] DateTimeOffset UpdatedAt);
 
-/// <summary>All campaigns of a tenant at one version of the set.</summary>
+/// <summary>
+/// All campaigns of a tenant at one version of the set, with what their coachings need from the tenant: the stored
+/// workflows they name and the tenant's quiet hours (so a coaching starts with them without another call).
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record CampaignSet([property: Id(0)] long Version, [property: Id(1)] StoredCampaign[] Campaigns);
+public sealed record CampaignSet(
+    [property: Id(0)] long Version,
+    [property: Id(1)] StoredCampaign[] Campaigns,
+    [property: Id(2)] StoredWorkflow[] Workflows,
+    [property: Id(3)] QuietHours? QuietHours);
 
 /// <summary>A field of a request that failed validation, named by its JSON path, and what is wrong with it.</summary>
 [GenerateSerializer, Immutable]

@@ -2,7 +2,12 @@ using Orleans.Concurrency;
 
 namespace SecurityCoach;
 
-/// <summary>Everything a coaching needs, fixed when it starts so that later campaign edits don't change it.</summary>
+/// <summary>
+/// Everything a coaching needs, fixed when it starts so that later edits don't change it: the campaign's tip,
+/// channels and policy, the event, the workflow to run (<see cref="WorkflowDefinition"/>, an Amazon States Language
+/// document; null runs the built-in default), and the tenant's and user's quiet-hours settings (so the policy
+/// steps need no call to another grain).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CoachingRequest(
     [property: Id(0)] string TenantId,
@@ -12,7 +17,12 @@ public sealed record CoachingRequest(
     [property: Id(4)] CoachingTip Tip,
     [property: Id(5)] ChannelDefinition[] Channels,
     [property: Id(6)] SecurityEvent Event,
-    [property: Id(7)] CoachingStatus InitialStatus);
+    [property: Id(7)] TimeSpan? DeliveryLimit,
+    [property: Id(8)] bool TestMode,
+    [property: Id(9)] string? WorkflowName = null,
+    [property: Id(10)] string? WorkflowDefinition = null,
+    [property: Id(11)] QuietHours? TenantQuietHours = null,
+    [property: Id(12)] UserPreferences? UserPreferences = null);
 
 /// <summary>One delivery attempt as the coaching recorded it.</summary>
 [GenerateSerializer, Immutable]
@@ -23,30 +33,39 @@ public sealed record DeliveryAttempt(
     [property: Id(3)] string? Error,
     [property: Id(4)] TimeSpan? NextRetryIn);
 
-/// <summary>A coaching's progress.</summary>
+/// <summary>
+/// A coaching's progress: its delivery attempts, and the workflow's execution trace (<see cref="ExecutionHistoryJson"/>:
+/// a JSON array of every state entered and exited, task scheduled, succeeded or failed, retry, wait and catch).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CoachingView(
     [property: Id(0)] CoachingSummary Summary,
     [property: Id(1)] string UserKey,
-    [property: Id(2)] DeliveryAttempt[] History);
+    [property: Id(2)] DeliveryAttempt[] History,
+    [property: Id(3)] string Workflow,
+    [property: Id(4)] string ExecutionHistoryJson);
 
 /// <summary>
-/// The delivery of one campaign's tip for one event: render → deliver to each channel (retried with backoff) →
-/// record. Key: "{tenant}/{coachingId}", the id derived from the event and the campaign, so a replayed event
-/// starts nothing new.
+/// The delivery of one campaign's tip for one event, run as a workflow (policy → render → deliver with retries →
+/// record, or the campaign's own definition). Key: "{tenant}/{coachingId}", the id derived from the event and the
+/// campaign, so a replayed event starts nothing new.
 /// </summary>
 public interface ICoachingGrain : IGrainWithStringKey
 {
-    /// <summary>Starts the coaching; a second call with the same key changes nothing. Returns the current summary.</summary>
+    /// <summary>
+    /// Starts the coaching; a second call with the same key changes nothing. Returns the current summary.
+    /// Interleaves with a running step, which may be waiting on the calling user grain (no cycle can block).
+    /// </summary>
+    [AlwaysInterleave]
     Task<CoachingSummary> Start(CoachingRequest request);
 
-    /// <summary>The coaching's progress, or null when it was never started.</summary>
-    [ReadOnly]
+    /// <summary>The coaching's progress, or null when it was never started. Interleaves, as <see cref="Start"/> does.</summary>
+    [AlwaysInterleave]
     Task<CoachingView?> GetView();
 
     /// <summary>
-    /// Resumes a Failed coaching: a new round of attempts (the retry policy starts over) to the channels that have
-    /// not accepted the tip. Null when the coaching is not Failed (nothing changes).
+    /// Resumes a Failed coaching from the state that failed (its retriers start over); channels that accepted the
+    /// tip are not sent it again. Null when the coaching is not Failed (nothing changes).
     /// </summary>
     Task<CoachingSummary?> Retry();
 }
@@ -68,8 +87,14 @@ public sealed record FailedCoaching(
 /// </summary>
 public interface ICoachingFailuresGrain : IGrainWithStringKey
 {
-    /// <summary>Lists the failure and alerts the tenant; a second report of the same coaching changes nothing.</summary>
-    Task Failed(FailedCoaching failure, SecurityEvent evt);
+    /// <summary>
+    /// Lists the failure and, when <paramref name="alert"/> (the coaching's workflow has not alerted already), alerts
+    /// the tenant; a second report of the same coaching changes nothing.
+    /// </summary>
+    Task Failed(FailedCoaching failure, SecurityEvent evt, bool alert);
+
+    /// <summary>Alerts the tenant's alert channel about a coaching (a workflow's alert step), without listing it.</summary>
+    Task Alert(FailedCoaching failure, SecurityEvent evt);
 
     /// <summary>Removes a coaching that was retried from the list.</summary>
     Task Resumed(string coachingId);

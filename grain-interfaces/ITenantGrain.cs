@@ -20,9 +20,11 @@ public sealed record ApiKeyInfo(
     [property: Id(2)] DateTimeOffset CreatedAt,
     [property: Id(3)] DateTimeOffset? LastUsedAt);
 
-/// <summary>Tenant-wide settings.</summary>
+/// <summary>Tenant-wide settings: where failure alerts go, and the default quiet hours of its users.</summary>
 [GenerateSerializer, Immutable]
-public sealed record TenantSettings([property: Id(0)] ChannelDefinition? AlertChannel);
+public sealed record TenantSettings(
+    [property: Id(0)] ChannelDefinition? AlertChannel,
+    [property: Id(1)] QuietHours? QuietHours = null);
 
 /// <summary>One customer: its API keys (as hashes) and its campaigns. Key: the tenant id.</summary>
 public interface ITenantGrain : IGrainWithStringKey

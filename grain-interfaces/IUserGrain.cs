@@ -19,6 +19,9 @@ public enum CoachingStatus
 
     /// <summary>Not sent: the campaign is in test mode.</summary>
     Simulated,
+
+    /// <summary>The campaign's workflow succeeded without delivering the tip or recording another outcome.</summary>
+    Completed,
 }
 
 /// <summary>One coaching as the user's view lists it.</summary>
@@ -49,4 +52,19 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>The user's view, or null for a user that has never had an event.</summary>
     [ReadOnly]
     Task<UserView?> GetView();
+
+    /// <summary>
+    /// The delivery-limit check of a coaching: true (and the campaign's limit clock restarts at
+    /// <paramref name="atMs"/>) when no other coaching of the campaign was delivered to this user less than
+    /// <paramref name="limit"/> ago. Idempotent per coaching: asking again for the coaching that holds the clock
+    /// answers true again, so a resumed workflow gets the same answer.
+    /// </summary>
+    Task<bool> ClaimDelivery(string campaignId, string coachingId, TimeSpan limit, long atMs);
+
+    /// <summary>Stores the user's own time zone and quiet hours (null fields: the tenant's apply).</summary>
+    Task SetPreferences(UserPreferences preferences);
+
+    /// <summary>The user's own settings; both fields null when never set.</summary>
+    [ReadOnly]
+    Task<UserPreferences> GetPreferences();
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Storage;
 using SecurityCoach.Campaigns;
 using SecurityCoach.Coaching;
+using SecurityCoach.Coaching.Steps;
 using SecurityCoach.Notifications;
 using SecurityCoach.Risk;
 
@@ -20,8 +21,13 @@ public static class GrainServiceCollectionExtensions
         services.AddOptions<CoachingOptions>().Bind(configuration.GetSection(CoachingOptions.Section))
             .Validate(o => o.MaxAttempts >= 1, $"{CoachingOptions.Section}:MaxAttempts must be at least 1")
             .Validate(o => o.RetryBackoffRate >= 1, $"{CoachingOptions.Section}:RetryBackoffRate must be at least 1")
-            .Validate(o => o.RetryInitialDelay > TimeSpan.Zero && o.ChannelTimeout > TimeSpan.Zero,
-                $"{CoachingOptions.Section}:RetryInitialDelay and ChannelTimeout must be positive")
+            .Validate(o => o.RetryIntervalSeconds >= 1, $"{CoachingOptions.Section}:RetryIntervalSeconds must be a whole number of seconds, at least 1")
+            .Validate(o => o.ChannelTimeout > TimeSpan.Zero, $"{CoachingOptions.Section}:ChannelTimeout must be positive")
+            .Validate(o => o.WorkflowClockRate is > 0 and <= 1000, $"{CoachingOptions.Section}:WorkflowClockRate must be in (0, 1000]")
+            .ValidateOnStart();
+        services.AddOptions<WorkflowOptions>().Bind(configuration.GetSection(WorkflowOptions.Section))
+            .Validate(o => o.Resources.TrueForAll(m => m.Resource.Length > 0 && CoachingSteps.All.Contains(m.Step)),
+                $"every {WorkflowOptions.Section}:Resources entry needs a Resource and a Step that is one of: {string.Join(", ", CoachingSteps.All)}")
             .ValidateOnStart();
         services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section));
 
@@ -42,6 +48,7 @@ public static class GrainServiceCollectionExtensions
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton<CampaignValidator>();
         services.AddSingleton<CampaignSetCache>();
+        services.AddSingleton<CoachingWorkflows>();
         return services;
     }
 }

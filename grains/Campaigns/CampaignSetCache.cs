@@ -4,11 +4,14 @@ using SecurityCoach.Rules;
 
 namespace SecurityCoach.Campaigns;
 
-/// <summary>A stored campaign with its pattern compiled.</summary>
-public sealed record CompiledCampaign(StoredCampaign Campaign, EventPattern Pattern);
+/// <summary>
+/// A stored campaign with its pattern compiled and the stored workflow it names (null when it names none, or one
+/// the set does not hold: the coaching then fails with a clear error rather than running something else).
+/// </summary>
+public sealed record CompiledCampaign(StoredCampaign Campaign, EventPattern Pattern, StoredWorkflow? Workflow);
 
-/// <summary>A tenant's campaigns at one version, compiled.</summary>
-public sealed record CompiledCampaignSet(long Version, CompiledCampaign[] Campaigns);
+/// <summary>A tenant's campaigns at one version, compiled, with the tenant's quiet hours.</summary>
+public sealed record CompiledCampaignSet(long Version, CompiledCampaign[] Campaigns, QuietHours? QuietHours);
 
 /// <summary>
 /// The compiled campaigns of each tenant, shared by every user grain of the silo, so a pattern is compiled once
@@ -18,7 +21,7 @@ public sealed record CompiledCampaignSet(long Version, CompiledCampaign[] Campai
 /// </summary>
 public sealed class CampaignSetCache(IGrainFactory grains, ILogger<CampaignSetCache> logger)
 {
-    private static readonly CompiledCampaignSet Empty = new(-1, []);
+    private static readonly CompiledCampaignSet Empty = new(-1, [], null);
 
     private readonly ConcurrentDictionary<string, CompiledCampaignSet> _byTenant = new(StringComparer.Ordinal);
 
@@ -41,9 +44,10 @@ public sealed class CampaignSetCache(IGrainFactory grains, ILogger<CampaignSetCa
         var compiled = new List<CompiledCampaign>(set.Campaigns.Length);
         foreach (var campaign in set.Campaigns)
         {
+            var workflow = campaign.Definition.Workflow is { } name ? Array.Find(set.Workflows, w => w.Name == name) : null;
             try
             {
-                compiled.Add(new CompiledCampaign(campaign, EventPattern.Parse(campaign.Definition.Pattern)));
+                compiled.Add(new CompiledCampaign(campaign, EventPattern.Parse(campaign.Definition.Pattern), workflow));
             }
             catch (PatternException e)
             {
@@ -54,6 +58,6 @@ public sealed class CampaignSetCache(IGrainFactory grains, ILogger<CampaignSetCa
             }
         }
 
-        return new CompiledCampaignSet(set.Version, [.. compiled]);
+        return new CompiledCampaignSet(set.Version, [.. compiled], set.QuietHours);
     }
 }

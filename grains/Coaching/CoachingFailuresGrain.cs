@@ -23,7 +23,7 @@ public sealed partial class CoachingFailuresGrain(
     /// <summary>How many failures the list keeps; older ones drop off (they stay in the coaching grains).</summary>
     public const int Capacity = 1000;
 
-    public async Task Failed(FailedCoaching failure, SecurityEvent evt)
+    public async Task Failed(FailedCoaching failure, SecurityEvent evt, bool alert)
     {
         var failures = state.State.Failures;
         if (failures.Exists(f => f.CoachingId == failure.CoachingId))
@@ -38,7 +38,10 @@ public sealed partial class CoachingFailuresGrain(
         }
 
         await state.WriteStateAsync();
-        await Alert(failure, evt);
+        if (alert)
+        {
+            await Alert(failure, evt);
+        }
     }
 
     public async Task Resumed(string coachingId)
@@ -51,7 +54,7 @@ public sealed partial class CoachingFailuresGrain(
 
     public Task<FailedCoaching[]> List() => Task.FromResult(state.State.Failures.ToArray());
 
-    private async Task Alert(FailedCoaching failure, SecurityEvent evt)
+    public async Task Alert(FailedCoaching failure, SecurityEvent evt)
     {
         var tenantId = this.GetPrimaryKeyString();
         var settings = await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetSettings();

@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SecurityCoach.Coaching.Steps;
 using SecurityCoach.Notifications;
+using SecurityCoach.Workflow;
 
 namespace SecurityCoach.Coaching;
 
-/// <summary>A coaching's persisted state.</summary>
+/// <summary>A coaching's persisted state: the request, the workflow execution, and what the steps did.</summary>
 [GenerateSerializer]
 public sealed class CoachingState
 {
@@ -12,58 +14,87 @@ public sealed class CoachingState
 
     [Id(1)] public CoachingStatus Status { get; set; }
 
+    /// <summary>How many times a delivery step ran.</summary>
     [Id(2)] public int Attempts { get; set; }
 
     [Id(3)] public DateTimeOffset? DeliveredAt { get; set; }
 
-    /// <summary>Indexes of the request's channels that accepted the tip; a retry sends only to the others.</summary>
+    /// <summary>Indexes of the request's channels that accepted the tip; no step sends to them again.</summary>
     [Id(4)] public List<int> DeliveredChannels { get; set; } = [];
 
     [Id(5)] public List<DeliveryAttempt> History { get; set; } = [];
 
-    /// <summary>When the next attempt is due (Pending only), so a new activation resumes the schedule.</summary>
-    [Id(6)] public DateTimeOffset? NextAttemptAt { get; set; }
+    /// <summary>When the workflow must next be advanced (wall clock; Pending only), so a new activation resumes it.</summary>
+    [Id(6)] public DateTimeOffset? WakeAt { get; set; }
 
     [Id(7)] public DateTimeOffset CreatedAt { get; set; }
 
-    /// <summary>Attempts made before the current round: a retry of a Failed coaching starts a new round of the policy.</summary>
-    [Id(8)] public int AttemptsBeforeRound { get; set; }
+    /// <summary>The workflow execution (<see cref="ExecutionState.ToJson"/>); empty when the workflow could not start.</summary>
+    [Id(8)] public string ExecutionJson { get; set; } = "";
 
     /// <summary>True once a Failed coaching is on the tenant's failure list.</summary>
     [Id(9)] public bool FailureReported { get; set; }
+
+    /// <summary>True once the workflow's alert step alerted the tenant (the failure list then does not alert again).</summary>
+    [Id(10)] public bool AlertSent { get; set; }
+
+    /// <summary>The outcome a record step wrote; the status when the workflow succeeds.</summary>
+    [Id(11)] public CoachingStatus? RecordedOutcome { get; set; }
+
+    /// <summary>The last delivery error (cleared by a delivery that succeeds), or why the workflow failed.</summary>
+    [Id(12)] public string? LastError { get; set; }
 }
 
 /// <summary>
-/// Delivers one campaign's tip for one event: render → deliver to every channel → record, retrying failed
-/// channels with exponential backoff (<see cref="CoachingOptions"/>).
+/// Delivers one campaign's tip for one event by running a workflow (Amazon States Language, see grains/Workflow): the
+/// campaign's stored definition or the built-in default. The engine decides; this grain persists, schedules and runs
+/// the steps (<see cref="CoachingSteps"/>).
 /// Invariants:
 /// - Start is idempotent: the first request is kept, later ones (replays) return the current summary.
-/// - State is written before the next attempt is scheduled, so a new activation resumes where the last one was.
-/// - Attempts run on a grain timer (sub-second to minutes). While delivery is pending, a reminder (at least one
-///   minute, as Orleans requires) is registered as a safety net: if the activation is lost, the reminder wakes the
-///   grain, which re-arms the timer from the persisted schedule.
-/// - A channel that accepted the tip is never sent it again by this grain; a delivery whose answer was lost is
-///   repeated with the same Idempotency-Key (the coaching id), which the receiver uses to drop the repeat.
+/// - The execution is persisted whenever the workflow stops (a wait, the end) and between two steps with effects
+///   outside the grain (a delivery, an alert), so after a crash the next activation resumes from the last persisted
+///   state: the steps after it run again with the same idempotency keys, and a channel that accepted the tip (per
+///   the persisted list) is never sent it again. A delivery whose answer was lost to a crash is repeated with the
+///   same Idempotency-Key (the coaching id), which the receiver uses to drop the repeat.
+/// - Waits under a minute run on a grain timer; longer ones on the reminder alone, so a coaching waiting for the end
+///   of quiet hours holds no activation. While the workflow runs, a reminder (one-minute period) is the safety net
+///   that wakes the grain if its activation is lost.
+/// - Start and GetView interleave with a running step: a step calls back into the user grain (delivery limit,
+///   preferences), and the user grain calls Start and GetView, so without interleaving the two could wait on each
+///   other. Neither changes a started coaching.
+/// - A coaching that ends Failed is reported to the tenant's failure list (which alerts, unless the workflow's own
+///   alert step did) before the reminder goes: the report is an outbox that survives a crash.
 /// </summary>
 public sealed partial class CoachingGrain(
     [PersistentState("coaching")] IPersistentState<CoachingState> state,
     ChannelRegistry channels,
+    CoachingWorkflows workflows,
     IOptions<CoachingOptions> options,
     TimeProvider time,
     IAuditLog audit,
     ILogger<CoachingGrain> logger) : Grain, ICoachingGrain, IRemindable
 {
-    private const string RetryReminder = "coaching-retry";
+    private const string WakeReminder = "coaching-wake";
+
+    /// <summary>Orleans' shortest reminder period; waits at least this long go to the reminder instead of a timer.</summary>
+    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
 
     private IGrainTimer? _timer;
     private string _coachingId = "";
+    private ExecutionState? _execution;
+
+    /// <summary>A channel's Retry-After: the next wake-up is not earlier, whatever the retrier says.</summary>
+    private DateTimeOffset? _notBefore;
+
+    /// <summary>False while the last delivery attempt failed and the wait before its retry is not yet in its record.</summary>
+    private bool _retryNoted = true;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _coachingId = GrainKeys.Split(this.GetPrimaryKeyString()).Id;
-        if (state.State is { Status: CoachingStatus.Pending, Request: not null })
+        if (state.State is { Status: CoachingStatus.Pending, Request: not null, WakeAt: { } wakeAt } && wakeAt - time.GetUtcNow() < ReminderPeriod)
         {
-            ArmTimer(state.State.NextAttemptAt ?? time.GetUtcNow());
+            ArmTimer(wakeAt);
         }
 
         return Task.CompletedTask;
@@ -77,29 +108,36 @@ public sealed partial class CoachingGrain(
         }
 
         var now = time.GetUtcNow();
-        state.State = new CoachingState
+        var s = new CoachingState { Request = request, Status = CoachingStatus.Pending, CreatedAt = now, WakeAt = now };
+        state.State = s;
+        var engine = EngineOrProblem(request, out var problem);
+        if (engine is not null)
         {
-            Request = request,
-            Status = request.InitialStatus,
-            CreatedAt = now,
-            NextAttemptAt = request.InitialStatus == CoachingStatus.Pending ? now : null,
-        };
-        await state.WriteStateAsync();
-        LogStarted(request.TenantId, _coachingId, request.CampaignId, request.Event.EventId, request.InitialStatus);
-        if (request.InitialStatus != CoachingStatus.Pending)
+            _execution = engine.Start(_coachingId, WorkflowInput(request), now);
+            s.ExecutionJson = _execution.ToJson();
+        }
+        else
         {
-            // Suppressed and Simulated are final at birth; Pending ends in AttemptDelivery.
-            AuditOutcome(null);
+            s.Status = CoachingStatus.Failed;
+            s.WakeAt = null;
+            s.LastError = problem;
         }
 
-        if (request.InitialStatus == CoachingStatus.Pending)
+        await state.WriteStateAsync();
+        LogStarted(request.TenantId, _coachingId, request.CampaignId, request.Event.EventId, request.WorkflowName ?? CoachingWorkflows.DefaultName);
+        // The reminder is the durable wake-up (and, for a coaching that could not start, the outbox of its failure
+        // report): if this activation is lost, it brings the grain back.
+        await this.RegisterOrUpdateReminder(WakeReminder, ReminderPeriod, ReminderPeriod);
+        if (s.Status == CoachingStatus.Pending)
         {
-            // The reminder is the durable wake-up: if this activation is lost before delivery ends, it brings the
-            // grain back to resume from the persisted schedule.
-            await this.RegisterOrUpdateReminder(RetryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            // Delivery runs on the timer, not in this call, so the user grain's event batch is not held up by a
-            // slow webhook.
+            // The workflow runs on the timer, not in this call, so the user grain's batch is not held up by a step.
             ArmTimer(now);
+        }
+        else
+        {
+            LogFailed(request.TenantId, _coachingId, request.CampaignId, request.UserKey, s.Attempts, problem!);
+            AuditOutcome();
+            await Finish();
         }
 
         return Summary();
@@ -112,45 +150,54 @@ public sealed partial class CoachingGrain(
             return Task.FromResult<CoachingView?>(null);
         }
 
-        return Task.FromResult<CoachingView?>(new CoachingView(Summary(), request.UserKey, [.. state.State.History]));
+        var trace = Execution()?.HistoryToJson() ?? "[]";
+        return Task.FromResult<CoachingView?>(new CoachingView(Summary(), request.UserKey, [.. state.State.History],
+            request.WorkflowName ?? CoachingWorkflows.DefaultName, trace));
     }
 
     public async Task<CoachingSummary?> Retry()
     {
         var s = state.State;
-        if (s is not { Status: CoachingStatus.Failed, Request: { } request })
+        if (s is not { Status: CoachingStatus.Failed, Request: { } request }
+            || EngineOrProblem(request, out _) is not { } engine
+            || Execution() is not { } execution
+            || engine.Redrive(execution, WorkflowNow()) is not { } resumedAt)
         {
             return null;
         }
 
         var now = time.GetUtcNow();
         s.Status = CoachingStatus.Pending;
-        s.AttemptsBeforeRound = s.Attempts;
         s.FailureReported = false;
-        s.NextAttemptAt = now;
-        await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(RetryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        s.AlertSent = false;
+        s.RecordedOutcome = null;
+        s.WakeAt = now;
+        await Persist();
+        await this.RegisterOrUpdateReminder(WakeReminder, ReminderPeriod, ReminderPeriod);
         await GrainFactory.GetGrain<ICoachingFailuresGrain>(request.TenantId).Resumed(_coachingId);
+        LogResumed(request.TenantId, _coachingId, resumedAt);
         ArmTimer(now);
         return Summary();
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (state.State.Status != CoachingStatus.Pending)
+        var s = state.State;
+        if (s.Status != CoachingStatus.Pending)
         {
             await Finish();
             return;
         }
 
-        // OnActivateAsync has armed the timer if this tick activated the grain; an armed timer is left alone.
-        if (_timer is null)
+        // An armed timer is left alone; a wake-up more than a minute away waits for a later tick.
+        var wakeAt = s.WakeAt ?? time.GetUtcNow();
+        if (_timer is null && wakeAt - time.GetUtcNow() < ReminderPeriod)
         {
-            ArmTimer(state.State.NextAttemptAt ?? time.GetUtcNow());
+            ArmTimer(wakeAt);
         }
     }
 
-    /// <summary>One timer per activation, re-armed for each attempt (disposing it would cancel a running attempt).</summary>
+    /// <summary>One timer per activation, re-armed for each wake-up (disposing it would cancel a running step).</summary>
     private void ArmTimer(DateTimeOffset dueAt)
     {
         var due = dueAt - time.GetUtcNow();
@@ -162,7 +209,7 @@ public sealed partial class CoachingGrain(
         if (_timer is null)
         {
             _timer = this.RegisterGrainTimer(
-                static (grain, cancellationToken) => grain.AttemptDelivery(cancellationToken),
+                static (grain, cancellationToken) => grain.Run(cancellationToken),
                 this,
                 new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
         }
@@ -172,144 +219,210 @@ public sealed partial class CoachingGrain(
         }
     }
 
-    private async Task AttemptDelivery(CancellationToken cancellationToken)
+    /// <summary>Advances the workflow as far as it goes now: runs its steps until it waits or ends.</summary>
+    private async Task Run(CancellationToken cancellationToken)
     {
         var s = state.State;
-        if (s is not { Status: CoachingStatus.Pending, Request: { } request })
+        if (s is not { Status: CoachingStatus.Pending, Request: { } request } || Execution() is not { } execution)
         {
             return;
         }
 
-        var tip = TipRenderer.Render(request.Tip, request.Event.Json);
-        var message = new CoachingMessage(_coachingId, request.TenantId, request.UserKey, request.CampaignId, request.Event.EventId, tip, request.Event.Json);
-        string? error = null;
-        TimeSpan? askedToWait = null;
-        for (var i = 0; i < request.Channels.Length; i++)
+        var engine = EngineOrProblem(request, out var problem);
+        if (engine is null)
         {
-            if (s.DeliveredChannels.Contains(i))
+            await End(new WorkflowCommand.Failed("Coaching.WorkflowInvalid", problem));
+            return;
+        }
+
+        try
+        {
+            WorkflowEvent? report = null;
+            var unsavedEffect = false;
+            while (true)
             {
-                continue;
+                var now = time.GetUtcNow();
+                switch (engine.Advance(execution, WorkflowNow(now), report))
+                {
+                    case WorkflowCommand.RunTask task:
+                        var (step, failureError) = workflows.Resolve(task.Resource);
+                        var effect = HasOutsideEffect(step);
+                        if (effect && unsavedEffect)
+                        {
+                            await Persist();
+                        }
+
+                        report = await RunStep(step, failureError, task, cancellationToken);
+                        unsavedEffect |= effect;
+                        continue;
+                    case WorkflowCommand.WaitUntil wait:
+                        await WaitUntil(wait.Until, now);
+                        return;
+                    case var end:
+                        await End(end);
+                        return;
+                }
             }
-
-            var result = await Send(request.Channels[i], message, cancellationToken);
-            if (result.Delivered)
-            {
-                s.DeliveredChannels.Add(i);
-                continue;
-            }
-
-            var failure = $"channels[{i}]: {result.ErrorName}: {result.Error}";
-            error = error is null ? failure : $"{error}; {failure}";
-            if (result.RetryAfter > askedToWait.GetValueOrDefault())
-            {
-                askedToWait = result.RetryAfter;
-            }
         }
-
-        var now = time.GetUtcNow();
-        s.Attempts++;
-        TimeSpan? retryIn = null;
-        if (error is null)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            s.Status = CoachingStatus.Delivered;
-            s.DeliveredAt = now;
-            s.NextAttemptAt = null;
-            LogDelivered(request.TenantId, _coachingId, request.CampaignId, request.UserKey, s.Attempts);
-        }
-        else if (s.Attempts - s.AttemptsBeforeRound >= options.Value.MaxAttempts)
-        {
-            s.Status = CoachingStatus.Failed;
-            s.NextAttemptAt = null;
-            LogFailed(request.TenantId, _coachingId, request.CampaignId, request.UserKey, s.Attempts, error);
-        }
-        else
-        {
-            // A receiver that asked for a pause (429 Retry-After) gets at least that pause.
-            retryIn = options.Value.RetryDelay(s.Attempts - s.AttemptsBeforeRound);
-            if (askedToWait > retryIn)
-            {
-                retryIn = askedToWait;
-            }
-
-            s.NextAttemptAt = now + retryIn;
-            LogRetrying(request.TenantId, _coachingId, s.Attempts, retryIn.Value, error);
-        }
-
-        s.History.Add(new DeliveryAttempt(s.Attempts, now, error is null, error, retryIn));
-        // Not cancelled with the timer: an attempt that happened must be recorded even while the grain deactivates.
-        await state.WriteStateAsync(CancellationToken.None);
-
-        if (s.Status == CoachingStatus.Pending)
-        {
-            ArmTimer(s.NextAttemptAt!.Value);
-        }
-        else
-        {
-            AuditOutcome(error);
-            // Done: the timer no longer keeps the activation alive.
-            _timer?.Dispose();
-            _timer = null;
-            await Finish();
+            // Memory may now be ahead of storage (a failed write): start over from what was persisted.
+            LogRunFailed(e, request.TenantId, _coachingId);
+            _execution = null;
+            DeactivateOnIdle();
         }
     }
 
+    /// <param name="workflowTime">When the workflow wants to go on, in workflow time.</param>
+    /// <param name="now">The wall time the engine was advanced at, so the wait is exactly the engine's.</param>
+    private async Task WaitUntil(DateTimeOffset workflowTime, DateTimeOffset now)
+    {
+        var s = state.State;
+        var wakeAt = ToWallClock(workflowTime);
+        if (_notBefore > wakeAt)
+        {
+            wakeAt = _notBefore.Value;
+        }
+
+        _notBefore = null;
+        if (!_retryNoted)
+        {
+            _retryNoted = true;
+            // Measured from the failed attempt: the pause the receiver sees between two attempts.
+            var failed = s.History[^1];
+            s.History[^1] = failed with { NextRetryIn = wakeAt - failed.At };
+            LogRetrying(s.Request!.TenantId, _coachingId, failed.Number, wakeAt - failed.At, failed.Error ?? "");
+        }
+
+        s.WakeAt = wakeAt;
+        await Persist();
+        if (wakeAt - now < ReminderPeriod)
+        {
+            ArmTimer(wakeAt);
+        }
+        else
+        {
+            // A long wait (quiet hours) holds no activation: the reminder brings the grain back when it ends.
+            _timer?.Dispose();
+            _timer = null;
+            await this.RegisterOrUpdateReminder(WakeReminder, wakeAt - now, ReminderPeriod);
+        }
+    }
+
+    private async Task End(WorkflowCommand end)
+    {
+        var s = state.State;
+        var request = s.Request!;
+        if (end is WorkflowCommand.Failed failed)
+        {
+            s.Status = CoachingStatus.Failed;
+            s.LastError ??= failed.Cause is null ? failed.Error ?? "the workflow failed" : $"{failed.Error}: {failed.Cause}";
+            LogFailed(request.TenantId, _coachingId, request.CampaignId, request.UserKey, s.Attempts, s.LastError);
+        }
+        else
+        {
+            s.Status = s.RecordedOutcome ?? (s.DeliveredChannels.Count > 0 ? CoachingStatus.Delivered : CoachingStatus.Completed);
+            LogCompleted(request.TenantId, _coachingId, request.CampaignId, request.UserKey, s.Status, s.Attempts);
+        }
+
+        s.WakeAt = null;
+        await Persist();
+        AuditOutcome();
+        // Done: the timer no longer keeps the activation alive.
+        _timer?.Dispose();
+        _timer = null;
+        await Finish();
+    }
+
     /// <summary>
-    /// The end of a coaching, as an outbox: a Failed coaching is reported to the tenant's failure list (which
-    /// alerts) and only then marked reported; the reminder stays until that is done, so a crash in between
-    /// ends with the reminder waking the grain, which reports again (the list ignores a repeat).
+    /// The end of a coaching, as an outbox: a Failed coaching is reported to the tenant's failure list and only then
+    /// marked reported; the reminder stays until that is done, so a crash in between ends with the reminder waking
+    /// the grain, which reports again (the list ignores a repeat).
     /// </summary>
     private async Task Finish()
     {
         var s = state.State;
         if (s is { Status: CoachingStatus.Failed, FailureReported: false, Request: { } request })
         {
-            var last = s.History.Count > 0 ? s.History[^1] : null;
-            await GrainFactory.GetGrain<ICoachingFailuresGrain>(request.TenantId).Failed(
-                new FailedCoaching(_coachingId, request.UserKey, request.CampaignId, request.Event.EventId, s.Attempts,
-                    last?.At ?? time.GetUtcNow(), last?.Error ?? "unknown"),
-                request.Event);
+            await GrainFactory.GetGrain<ICoachingFailuresGrain>(request.TenantId).Failed(Failure(), request.Event, alert: !s.AlertSent);
             s.FailureReported = true;
             await state.WriteStateAsync(CancellationToken.None);
         }
 
-        await UnregisterRetryReminder();
-    }
-
-    private async Task<ChannelResult> Send(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
-    {
-        if (!channels.TryGet(channel.Type, out var sender))
-        {
-            return ChannelResult.Failed(ChannelErrors.Rejected, $"unknown channel type '{channel.Type}'");
-        }
-
-        try
-        {
-            return await sender.SendAsync(channel, message, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // A channel bug must count as a failed attempt, not kill the schedule.
-            return ChannelResult.Failed(ChannelErrors.Transient, $"{e.GetType().Name}: {e.Message}");
-        }
-    }
-
-    private async Task UnregisterRetryReminder()
-    {
-        if (await this.GetReminder(RetryReminder) is { } reminder)
+        if (await this.GetReminder(WakeReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
         }
     }
 
+    private FailedCoaching Failure()
+    {
+        var s = state.State;
+        var request = s.Request!;
+        var at = s.History.Count > 0 ? s.History[^1].At : time.GetUtcNow();
+        return new FailedCoaching(_coachingId, request.UserKey, request.CampaignId, request.Event.EventId, s.Attempts, at, s.LastError ?? "unknown");
+    }
+
+    private async Task Persist()
+    {
+        if (_execution is not null)
+        {
+            state.State.ExecutionJson = _execution.ToJson();
+        }
+
+        // Not cancelled with the timer: a step that happened must be recorded even while the grain deactivates.
+        await state.WriteStateAsync(CancellationToken.None);
+    }
+
+    private ExecutionState? Execution() =>
+        _execution ??= state.State.ExecutionJson.Length == 0 ? null : ExecutionState.FromJson(state.State.ExecutionJson);
+
+    /// <summary>The engine for the request's workflow, or null with the reason it cannot run.</summary>
+    private WorkflowEngine? EngineOrProblem(CoachingRequest request, out string? problem)
+    {
+        problem = null;
+        if (request.WorkflowName is { } name && request.WorkflowDefinition is null)
+        {
+            problem = $"Coaching.WorkflowNotFound: the campaign names workflow '{name}', which the tenant does not have";
+            return null;
+        }
+
+        try
+        {
+            return workflows.EngineFor(request.WorkflowDefinition);
+        }
+        catch (InvalidOperationException e)
+        {
+            problem = $"Coaching.WorkflowInvalid: workflow '{request.WorkflowName}': {e.Message}";
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Workflow time: wall time sped up by <see cref="CoachingOptions.WorkflowClockRate"/> from the coaching's start
+    /// (the identity at rate 1).
+    /// </summary>
+    private DateTimeOffset WorkflowNow(DateTimeOffset? wallNow = null)
+    {
+        var origin = state.State.CreatedAt;
+        return origin + (((wallNow ?? time.GetUtcNow()) - origin) * options.Value.WorkflowClockRate);
+    }
+
+    private DateTimeOffset ToWallClock(DateTimeOffset workflowTime)
+    {
+        var origin = state.State.CreatedAt;
+        return origin + ((workflowTime - origin) / options.Value.WorkflowClockRate);
+    }
+
     /// <summary>Records the final outcome (<see cref="AuditKinds.Coaching"/>), once the state saying it is written.</summary>
-    private void AuditOutcome(string? error)
+    private void AuditOutcome()
     {
         if (!audit.Enabled || state.State.Request is not { } request)
         {
             return;
         }
 
-        audit.Record(request.TenantId, AuditKinds.Coaching, (State: state.State, Request: request, CoachingId: _coachingId, Error: error), static (writer, a) =>
+        audit.Record(request.TenantId, AuditKinds.Coaching, (State: state.State, Request: request, CoachingId: _coachingId), static (writer, a) =>
         {
             var s = a.State;
             writer.WriteString("coaching_id", a.CoachingId);
@@ -317,11 +430,12 @@ public sealed partial class CoachingGrain(
             writer.WriteString("user", a.Request.UserKey);
             writer.WriteString("campaign_id", a.Request.CampaignId);
             writer.WriteNumber("campaign_version", a.Request.CampaignVersion);
+            writer.WriteString("workflow", a.Request.WorkflowName ?? CoachingWorkflows.DefaultName);
             writer.WriteString("status", s.Status.ToString());
             writer.WriteNumber("attempts", s.Attempts);
-            if (a.Error is not null)
+            if (s.Status == CoachingStatus.Failed && s.LastError is not null)
             {
-                writer.WriteString("error", a.Error);
+                writer.WriteString("error", s.LastError);
             }
         });
     }
@@ -333,15 +447,21 @@ public sealed partial class CoachingGrain(
         return new CoachingSummary(_coachingId, request.CampaignId, request.Event.EventId, s.Status, s.Attempts, s.DeliveredAt);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Coaching {TenantId}/{CoachingId} started for campaign {CampaignId}, event {EventId}: {Status}")]
-    private partial void LogStarted(string tenantId, string coachingId, string campaignId, string eventId, CoachingStatus status);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Coaching {TenantId}/{CoachingId} started for campaign {CampaignId}, event {EventId}, workflow {Workflow}")]
+    private partial void LogStarted(string tenantId, string coachingId, string campaignId, string eventId, string workflow);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Coaching {TenantId}/{CoachingId} for campaign {CampaignId} delivered to {UserKey} at attempt {Attempt}")]
-    private partial void LogDelivered(string tenantId, string coachingId, string campaignId, string userKey, int attempt);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Coaching {TenantId}/{CoachingId} for campaign {CampaignId} and {UserKey} ended {Status} after {Attempts} delivery attempts")]
+    private partial void LogCompleted(string tenantId, string coachingId, string campaignId, string userKey, CoachingStatus status, int attempts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Coaching {TenantId}/{CoachingId} attempt {Attempt} failed, retrying in {RetryIn}: {Error}")]
     private partial void LogRetrying(string tenantId, string coachingId, int attempt, TimeSpan retryIn, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Coaching {TenantId}/{CoachingId} for campaign {CampaignId}, user {UserKey} failed after {Attempts} attempts: {Error}")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Coaching {TenantId}/{CoachingId} for campaign {CampaignId}, user {UserKey} failed after {Attempts} delivery attempts: {Error}")]
     private partial void LogFailed(string tenantId, string coachingId, string campaignId, string userKey, int attempts, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Coaching {TenantId}/{CoachingId} resumed at state {State}")]
+    private partial void LogResumed(string tenantId, string coachingId, string state);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Coaching {TenantId}/{CoachingId}: running the workflow failed; the grain resumes from its persisted state")]
+    private partial void LogRunFailed(Exception exception, string tenantId, string coachingId);
 }

@@ -1,24 +1,29 @@
 namespace SecurityCoach.Coaching;
 
 /// <summary>
-/// Delivery retries (section <c>SecurityCoach:Coaching</c>). The defaults are the seed's Step Functions retrier:
-/// first retry after 2 s, each next one twice as late, 6 attempts in all.
+/// Coaching delivery (section <c>SecurityCoach:Coaching</c>). The retry settings shape the built-in default workflow's
+/// delivery retrier; the defaults are the seed's Step Functions retrier: first retry after 2 s, each next one twice as
+/// late, 6 attempts in all. A campaign's own workflow states its own retriers.
 /// </summary>
 public sealed class CoachingOptions
 {
     public const string Section = "SecurityCoach:Coaching";
 
-    public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>Seconds before the first retry (ASL <c>IntervalSeconds</c>: a whole number, at least 1).</summary>
+    public int RetryIntervalSeconds { get; set; } = 2;
 
     public double RetryBackoffRate { get; set; } = 2.0;
 
-    /// <summary>Delivery attempts in all, the first one included.</summary>
+    /// <summary>Delivery attempts in all, the first one included (the retrier's ASL <c>MaxAttempts</c> is one less).</summary>
     public int MaxAttempts { get; set; } = 6;
 
     /// <summary>How long one channel may take to answer before the attempt counts as failed.</summary>
     public TimeSpan ChannelTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The delay before retry number <paramref name="failedAttempts"/> (1 after the first failure).</summary>
-    public TimeSpan RetryDelay(int failedAttempts) =>
-        TimeSpan.FromTicks((long)(RetryInitialDelay.Ticks * Math.Pow(RetryBackoffRate, failedAttempts - 1)));
+    /// <summary>
+    /// Workflow seconds per wall-clock second: 1 in production. ASL waits are whole seconds, so tests and demos run
+    /// the workflow clock faster (4 makes a 2 s retry wait take 0.5 s). Timestamps in the execution history are in
+    /// workflow time, which is wall time when this is 1.
+    /// </summary>
+    public double WorkflowClockRate { get; set; } = 1.0;
 }

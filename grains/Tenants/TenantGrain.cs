@@ -16,7 +16,7 @@ public sealed class TenantState
 
     [Id(3)] public Dictionary<string, StoredCampaign> Campaigns { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Moves on every campaign change; user grains recompile their campaigns when it does.</summary>
+    /// <summary>Moves on every campaign, workflow or settings change; user grains refresh their campaign set when it does.</summary>
     [Id(4)] public long CampaignSetVersion { get; set; }
 
     [Id(5)] public TenantSettings Settings { get; set; } = new(AlertChannel: null);
@@ -208,6 +208,9 @@ public sealed class TenantGrain(
         if (errors.Length == 0)
         {
             state.State.Settings = settings;
+            // The quiet hours travel with the campaign set, so user grains see the change with their next event.
+            state.State.CampaignSetVersion++;
+            _set = null;
             await state.WriteStateAsync();
         }
 
@@ -226,6 +229,8 @@ public sealed class TenantGrain(
         // Built once per version: every user grain of the tenant asks for it after a change.
         return _set ??= new CampaignSet(
             state.State.CampaignSetVersion,
-            [.. state.State.Campaigns.Values.OrderBy(c => c.CampaignId, StringComparer.Ordinal)]);
+            [.. state.State.Campaigns.Values.OrderBy(c => c.CampaignId, StringComparer.Ordinal)],
+            [],
+            state.State.Settings.QuietHours);
     }
 }

@@ -28,11 +28,16 @@ public sealed class UserState
     /// </summary>
     [Id(4)] public List<ulong> RecentEventHashes { get; set; } = [];
 
-    /// <summary>Per campaign, when this user was last sent (or simulated) a coaching: the delivery-limit clock.</summary>
+    /// <summary>Per campaign, when a coaching last passed this user's delivery-limit check: the delivery-limit clock.</summary>
     [Id(5)] public Dictionary<string, long> LastCoachedAtMs { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The ids of the coachings this user started, newest last; their status lives in the coaching grains.</summary>
     [Id(6)] public List<string> CoachingIds { get; set; } = [];
+
+    /// <summary>Per campaign, the coaching that started the delivery-limit clock (so asking again for it answers the same).</summary>
+    [Id(7)] public Dictionary<string, string> LastCoachedBy { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(8)] public UserPreferences? Preferences { get; set; }
 }
 
 /// <summary>
@@ -143,7 +148,7 @@ public sealed partial class UserGrain(
                         new ScoreAudit(evt, compiled.Campaign, coachingId, riskBefore, state.State.RiskScore), WriteScore);
                 }
 
-                (starts ??= []).Add(StartCoaching(compiled.Campaign, evt, coachingId, now));
+                (starts ??= []).Add(StartCoaching(compiled, set.QuietHours, evt, coachingId));
             }
         }
 
@@ -230,36 +235,47 @@ public sealed partial class UserGrain(
         writer.WriteString("coaching_id", a.CoachingId);
     };
 
-    private Task<CoachingSummary> StartCoaching(StoredCampaign campaign, SecurityEvent evt, string coachingId, long nowMs)
+    private Task<CoachingSummary> StartCoaching(CompiledCampaign compiled, QuietHours? tenantQuietHours, SecurityEvent evt, string coachingId)
     {
         var s = state.State;
-        var definition = campaign.Definition;
-        CoachingStatus initial;
-        if (definition.TestMode)
-        {
-            initial = CoachingStatus.Simulated;
-        }
-        else if (definition.DeliveryLimit is { } limit
-            && s.LastCoachedAtMs.TryGetValue(campaign.CampaignId, out var last)
-            && nowMs - last < (long)limit.TotalMilliseconds)
-        {
-            initial = CoachingStatus.Suppressed;
-        }
-        else
-        {
-            initial = CoachingStatus.Pending;
-            s.LastCoachedAtMs[campaign.CampaignId] = nowMs;
-        }
-
         s.CoachingIds.Add(coachingId);
         if (s.CoachingIds.Count > CoachingsListed)
         {
             s.CoachingIds.RemoveAt(0);
         }
 
-        var request = new CoachingRequest(_tenantId, _userKey, campaign.CampaignId, campaign.Version, definition.Tip, definition.Channels, evt, initial);
+        var (campaign, definition) = (compiled.Campaign, compiled.Campaign.Definition);
+        var request = new CoachingRequest(_tenantId, _userKey, campaign.CampaignId, campaign.Version, definition.Tip, definition.Channels, evt,
+            definition.DeliveryLimit, definition.TestMode, definition.Workflow, compiled.Workflow?.Definition, tenantQuietHours, s.Preferences);
         return GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, coachingId)).Start(request);
     }
+
+    public async Task<bool> ClaimDelivery(string campaignId, string coachingId, TimeSpan limit, long atMs)
+    {
+        var s = state.State;
+        if (s.LastCoachedBy.TryGetValue(campaignId, out var holder) && holder == coachingId)
+        {
+            return true;
+        }
+
+        if (s.LastCoachedAtMs.TryGetValue(campaignId, out var last) && atMs - last < (long)limit.TotalMilliseconds)
+        {
+            return false;
+        }
+
+        s.LastCoachedAtMs[campaignId] = atMs;
+        s.LastCoachedBy[campaignId] = coachingId;
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    public async Task SetPreferences(UserPreferences preferences)
+    {
+        state.State.Preferences = preferences;
+        await state.WriteStateAsync();
+    }
+
+    public Task<UserPreferences> GetPreferences() => Task.FromResult(state.State.Preferences ?? new UserPreferences(null, null));
 
     [LoggerMessage(Level = LogLevel.Error, Message = "User grain {TenantId}/{UserKey} received event {EventId} of {OtherTenant}/{OtherUser}; dropped")]
     private partial void LogForeignEvent(string tenantId, string userKey, string otherTenant, string otherUser, string eventId);

@@ -62,6 +62,9 @@ public sealed class ExecutionState
 
     public string ToJson() => JsonSerializer.Serialize(this, WorkflowJsonContext.Default.ExecutionState);
 
+    /// <summary>The trace alone, as a JSON array (what an API shows of an execution).</summary>
+    public string HistoryToJson() => JsonSerializer.Serialize(History, WorkflowJsonContext.Default.ListHistoryEvent);
+
     public static ExecutionState FromJson(string json) =>
         JsonSerializer.Deserialize(json, WorkflowJsonContext.Default.ExecutionState)
         ?? throw new JsonException("execution state JSON is null");
@@ -123,6 +126,9 @@ public enum HistoryEventType
     StateExited,
     ExecutionSucceeded,
     ExecutionFailed,
+
+    /// <summary>A Failed execution was resumed (<see cref="WorkflowEngine.Redrive"/>).</summary>
+    ExecutionRedriven,
 }
 
 /// <summary>One line of the execution's trace. <see cref="State"/> is qualified: <c>Fanout[1]/SendSlack</c>.</summary>
@@ -157,6 +163,8 @@ public sealed class HistoryEvent
     public string? Next { get; set; }
 }
 
-[JsonSourceGenerationOptions(UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ExecutionState))]
+[JsonSerializable(typeof(List<HistoryEvent>))]
 internal sealed partial class WorkflowJsonContext : JsonSerializerContext;

@@ -48,6 +48,52 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
     public WorkflowCommand Advance(ExecutionState state, DateTimeOffset now, WorkflowEvent? report = null) =>
         new Step(this, state, now).Run(report);
 
+    /// <summary>
+    /// Resumes a Failed execution, as Step Functions' redrive does: from the top-level state whose error failed it,
+    /// with the input it last entered that state with, its retriers starting over. When the execution ended in a Fail
+    /// state on a path a Catch chose, it resumes at the state whose error was caught (the Fail state would only fail
+    /// again). Tasks run on a resumed execution get new idempotency keys (a new visit of the state). Returns the state
+    /// it resumes at, or null (nothing changes) when the execution is not Failed or ended in a Fail state no error led
+    /// to.
+    /// </summary>
+    public string? Redrive(ExecutionState state, DateTimeOffset now)
+    {
+        if (state.Status != ExecutionStatus.Failed)
+        {
+            return null;
+        }
+
+        string? resumeAt = null;
+        for (var i = state.History.Count - 1; i >= 0 && resumeAt is null; i--)
+        {
+            var e = state.History[i];
+            if (e.State is not { } name || name.Contains('/', StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (e.Type == HistoryEventType.ErrorCaught
+                || (e.Type == HistoryEventType.StateFailed && Definition.States.TryGetValue(name, out var failed) && failed.Type != StateType.Fail))
+            {
+                resumeAt = name;
+            }
+        }
+
+        if (resumeAt is null)
+        {
+            return null;
+        }
+
+        var input = state.History.LastOrDefault(e => e.Type == HistoryEventType.StateEntered && e.State == resumeAt)?.Input ?? state.InputJson;
+        state.Status = ExecutionStatus.Running;
+        state.Error = null;
+        state.Cause = null;
+        state.CompletedAt = null;
+        state.Frames = [new ExecutionFrame { StateName = resumeAt, InputJson = input, EnteredAt = now }];
+        state.History.Add(new HistoryEvent { Id = state.History.Count + 1, Timestamp = now, Type = HistoryEventType.ExecutionRedriven, State = resumeAt, Input = input });
+        return resumeAt;
+    }
+
     private static string Serialize(JsonNode? node) => node?.ToJsonString() ?? "null";
 
     private static JsonNode? Parse(string json) => JsonNode.Parse(json);

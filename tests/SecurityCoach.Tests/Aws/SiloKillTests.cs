@@ -44,7 +44,9 @@ public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
         builder.Properties["AWS:SQS:VisibilityTimeout"] = "00:00:05";
         builder.Properties["AWS:SQS:ReceiveWaitTime"] = "00:00:01";
         builder.Properties["AWS:SQS:CreateIfNotExists"] = "true";
-        builder.Properties["SecurityCoach:Coaching:RetryInitialDelay"] = "00:00:00.500";
+        // Retries after 2 s of workflow time on a clock running 4× faster: 500 ms of wall time.
+        builder.Properties["SecurityCoach:Coaching:RetryIntervalSeconds"] = "2";
+        builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = "4";
         builder.Properties["SecurityCoach:Coaching:MaxAttempts"] = "4";
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();

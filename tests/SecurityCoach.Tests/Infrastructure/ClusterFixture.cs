@@ -5,13 +5,18 @@ namespace SecurityCoach.Tests.Infrastructure;
 
 /// <summary>
 /// A real two-silo Orleans cluster (TestingHost) with the Local profile's providers: memory storage, memory
-/// streams with implicit-only pub/sub, in-memory reminders. Retries are configured short (delay 500 ms, ×2: long
-/// enough for a test to act between two attempts) so retry tests take seconds, not minutes; the schedule they assert comes from the same options.
+/// streams with implicit-only pub/sub, in-memory reminders. The default workflow's retrier waits 2 s, ×2, as in
+/// production, but the workflow clock runs 4× faster (<see cref="WorkflowClockRate"/>): the first retry comes after
+/// 500 ms of wall time, long enough for a test to act between two attempts, so retry tests take seconds, not minutes.
 /// Shared by the tests of one collection; every test uses its own tenant, so tests never see each other's data.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    public static readonly TimeSpan RetryInitialDelay = TimeSpan.FromMilliseconds(500);
+    public const int WorkflowClockRate = 4;
+
+    /// <summary>The first retry's wait in wall time: the retrier's 2 s on a clock running <see cref="WorkflowClockRate"/>× faster.</summary>
+    public static readonly TimeSpan RetryInitialDelay = TimeSpan.FromSeconds(2) / WorkflowClockRate;
+
     public const int MaxAttempts = 4;
 
     public TestCluster Cluster { get; private set; } = null!;
@@ -24,8 +29,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         Webhooks = await WebhookReceiver.StartAsync();
         var builder = new TestClusterBuilder(2);
-        builder.Properties["SecurityCoach:Coaching:RetryInitialDelay"] = RetryInitialDelay.ToString();
+        builder.Properties["SecurityCoach:Coaching:RetryIntervalSeconds"] = "2";
         builder.Properties["SecurityCoach:Coaching:RetryBackoffRate"] = "2";
+        builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = WorkflowClockRate.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["SecurityCoach:Coaching:MaxAttempts"] = MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["SecurityCoach:Coaching:ChannelTimeout"] = "00:00:05";
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();

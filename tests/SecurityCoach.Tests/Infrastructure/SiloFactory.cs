@@ -39,7 +39,9 @@ public sealed class SiloFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("SecurityCoach:AdminApiKey", AdminKey);
         builder.UseSetting("SecurityCoach:Local:SiloPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SecurityCoach:Local:GatewayPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        builder.UseSetting("SecurityCoach:Coaching:RetryInitialDelay", "00:00:00.100");
+        // Retries after 1 s of workflow time on a clock running 10× faster: 100 ms of wall time.
+        builder.UseSetting("SecurityCoach:Coaching:RetryIntervalSeconds", "1");
+        builder.UseSetting("SecurityCoach:Coaching:WorkflowClockRate", "10");
         builder.UseSetting("SecurityCoach:Coaching:MaxAttempts", MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SecurityCoach:Ingest:RateLimit:EventsPerSecond", RateLimitPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("SecurityCoach:Ingest:RateLimit:Burst", RateLimitBurst.ToString(System.Globalization.CultureInfo.InvariantCulture));

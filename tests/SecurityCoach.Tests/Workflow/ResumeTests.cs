@@ -113,8 +113,8 @@ public sealed class ResumeTests
 
         var json = runner.State.ToJson();
 
-        Assert.Contains("\"Phase\":\"AwaitingTask\"", json, StringComparison.Ordinal);
-        Assert.Contains("\"TaskKey\":\"exec-1/CheckEventsForRuleMatch/1\"", json, StringComparison.Ordinal);
-        Assert.Contains("\"InputJson\":\"{\\u0022a\\u0022:1}\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"phase\":\"AwaitingTask\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"taskKey\":\"exec-1/CheckEventsForRuleMatch/1\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"inputJson\":\"{\\u0022a\\u0022:1}\"", json, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,239 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SecurityCoach.Coaching.Steps;
+using SecurityCoach.Notifications;
+using SecurityCoach.Workflow;
+
+namespace SecurityCoach.Coaching;
+
+/// <summary>The coaching steps a workflow's Task states run (<see cref="CoachingSteps"/>; grains/Coaching/README.md).</summary>
+public sealed partial class CoachingGrain
+{
+    /// <summary>A step's answer before it becomes a workflow report: a JSON result, or an error name and cause.</summary>
+    private readonly record struct StepOutcome(JsonNode? Result, string? Error, string? Cause)
+    {
+        public static StepOutcome Ok(JsonNode? result) => new(result, null, null);
+
+        public static StepOutcome Fail(string error, string cause) => new(null, error, cause);
+    }
+
+    /// <summary>Whether a step changes something outside this grain that a repeat would repeat (so it is journaled).</summary>
+    private static bool HasOutsideEffect(string step) => step.StartsWith(CoachingSteps.Deliver, StringComparison.Ordinal) || step == CoachingSteps.Alert;
+
+    /// <summary>The execution's input: who, what and which campaign; small, since every state's input is kept in the trace.</summary>
+    private string WorkflowInput(CoachingRequest request) => new JsonObject
+    {
+        ["coachingId"] = _coachingId,
+        ["tenantId"] = request.TenantId,
+        ["userKey"] = request.UserKey,
+        ["campaignId"] = request.CampaignId,
+        ["campaignVersion"] = request.CampaignVersion,
+        ["eventId"] = request.Event.EventId,
+        ["vendor"] = request.Event.Vendor,
+        ["eventTime"] = DateTimeOffset.FromUnixTimeMilliseconds(request.Event.TimeMs),
+    }.ToJsonString();
+
+    private async Task<WorkflowEvent> RunStep(string step, string? failureError, WorkflowCommand.RunTask task, CancellationToken cancellationToken)
+    {
+        // Only a failed delivery followed directly by the retrier's wait gets that wait in its record.
+        _retryNoted = true;
+        StepOutcome outcome;
+        try
+        {
+            var input = JsonNode.Parse(task.InputJson);
+            outcome = step switch
+            {
+                CoachingSteps.CheckRules => CheckRules(),
+                CoachingSteps.TestMode => StepOutcome.Ok(new JsonObject { ["testMode"] = state.State.Request!.TestMode }),
+                CoachingSteps.DeliveryLimit => await DeliveryLimit(),
+                CoachingSteps.QuietHours => QuietHoursStep(),
+                CoachingSteps.RenderTip => RenderTip(),
+                CoachingSteps.Deliver => await Deliver(null, input, cancellationToken),
+                CoachingSteps.DeliverWebhook or CoachingSteps.DeliverSlack or CoachingSteps.DeliverTeams or CoachingSteps.DeliverEmail =>
+                    await Deliver(step[(CoachingSteps.Deliver.Length + 1)..], input, cancellationToken),
+                CoachingSteps.Record => Record(input),
+                CoachingSteps.Alert => await Alert(input),
+                _ => StepOutcome.Fail("Coaching.UnknownStep", $"resource '{task.Resource}' maps to '{step}', which is not a coaching step"),
+            };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A step's bug must fail the task (which a definition can Retry or Catch), not the grain.
+            outcome = StepOutcome.Fail("Coaching.StepFailed", $"{e.GetType().Name}: {e.Message}");
+        }
+
+        if (outcome.Error is { } error)
+        {
+            // A mapped resource raises the error its definition expects; the cause keeps ours.
+            var cause = failureError is null ? outcome.Cause : $"{error}: {outcome.Cause}";
+            return new WorkflowEvent.TaskFailed(task.IdempotencyKey, failureError ?? error, cause);
+        }
+
+        return new WorkflowEvent.TaskSucceeded(task.IdempotencyKey, outcome.Result?.ToJsonString() ?? "null");
+    }
+
+    /// <summary>The rule match that started this coaching, in the shape the seed's state machine reads.</summary>
+    private StepOutcome CheckRules()
+    {
+        var request = state.State.Request!;
+        return StepOutcome.Ok(new JsonObject
+        {
+            ["trigger_payload_exists"] = true,
+            ["campaignId"] = request.CampaignId,
+            ["eventId"] = request.Event.EventId,
+            ["userKey"] = request.UserKey,
+        });
+    }
+
+    private async Task<StepOutcome> DeliveryLimit()
+    {
+        var request = state.State.Request!;
+        if (request.DeliveryLimit is not { } limit)
+        {
+            return StepOutcome.Ok(new JsonObject { ["allowed"] = true });
+        }
+
+        var allowed = await GrainFactory.GetGrain<IUserGrain>(GrainKeys.User(request.TenantId, request.UserKey))
+            .ClaimDelivery(request.CampaignId, _coachingId, limit, time.GetUtcNow().ToUnixTimeMilliseconds());
+        return StepOutcome.Ok(new JsonObject { ["allowed"] = allowed, ["limit"] = System.Xml.XmlConvert.ToString(limit) });
+    }
+
+    private StepOutcome QuietHoursStep()
+    {
+        var request = state.State.Request!;
+        // Workflow time, so the Wait that follows compares like with like.
+        return QuietHoursPolicy.QuietUntil(request.TenantQuietHours, request.UserPreferences, WorkflowNow()) is { } until
+            ? StepOutcome.Ok(new JsonObject { ["quiet"] = true, ["resumeAt"] = until.ToUniversalTime() })
+            : StepOutcome.Ok(new JsonObject { ["quiet"] = false });
+    }
+
+    private StepOutcome RenderTip()
+    {
+        var request = state.State.Request!;
+        var tip = TipRenderer.Render(request.Tip, request.Event.Json);
+        return StepOutcome.Ok(new JsonObject { ["title"] = tip.Title, ["body"] = tip.Body });
+    }
+
+    /// <summary>
+    /// Sends the tip to the campaign's channels (of one type, or all) that have not accepted it yet. The tip is the
+    /// input's <c>tip</c> (a render step's result) when there is one, else rendered here.
+    /// </summary>
+    private async Task<StepOutcome> Deliver(string? type, JsonNode? input, CancellationToken cancellationToken)
+    {
+        var s = state.State;
+        var request = s.Request!;
+        var tip = input?["tip"] is JsonObject given && given["title"]?.GetValueKind() == JsonValueKind.String && given["body"]?.GetValueKind() == JsonValueKind.String
+            ? new CoachingTip(given["title"]!.GetValue<string>(), given["body"]!.GetValue<string>())
+            : TipRenderer.Render(request.Tip, request.Event.Json);
+        var message = new CoachingMessage(_coachingId, request.TenantId, request.UserKey, request.CampaignId, request.Event.EventId, tip, request.Event.Json);
+
+        var delivered = new JsonArray();
+        string? error = null;
+        string? errorName = null;
+        TimeSpan? askedToWait = null;
+        var targeted = 0;
+        for (var i = 0; i < request.Channels.Length; i++)
+        {
+            var channel = request.Channels[i];
+            if (type is not null && !string.Equals(channel.Type, type, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            targeted++;
+            if (!s.DeliveredChannels.Contains(i))
+            {
+                var result = await Send(channel, message, cancellationToken);
+                if (!result.Delivered)
+                {
+                    var failure = $"channels[{i}]: {result.ErrorName}: {result.Error}";
+                    error = error is null ? failure : $"{error}; {failure}";
+                    errorName = MoreRetryable(errorName, result.ErrorName ?? ChannelErrors.Transient);
+                    if (result.RetryAfter > askedToWait.GetValueOrDefault())
+                    {
+                        askedToWait = result.RetryAfter;
+                    }
+
+                    continue;
+                }
+
+                s.DeliveredChannels.Add(i);
+            }
+
+            delivered.Add(channel.Type);
+        }
+
+        if (targeted == 0)
+        {
+            return StepOutcome.Fail(ChannelErrors.Rejected, type is null ? "the campaign has no channels" : $"the campaign has no {type} channel");
+        }
+
+        var now = time.GetUtcNow();
+        s.Attempts++;
+        s.History.Add(new DeliveryAttempt(s.Attempts, now, error is null, error, null));
+        if (error is null)
+        {
+            s.DeliveredAt ??= now;
+            s.LastError = null;
+            return StepOutcome.Ok(new JsonObject { ["delivered"] = delivered, ["attempt"] = s.Attempts });
+        }
+
+        s.LastError = error;
+        _retryNoted = false;
+        // A receiver that asked for a pause (429 Retry-After) gets at least that pause before the retry.
+        _notBefore = askedToWait is { } wait ? now + wait : null;
+        return StepOutcome.Fail(errorName!, error);
+    }
+
+    /// <summary>Of two channel errors, the one a retrier should see: any retryable one before Channel.Rejected.</summary>
+    private static string MoreRetryable(string? current, string next) =>
+        current is null || current == ChannelErrors.Rejected ? next : current;
+
+    private async Task<ChannelResult> Send(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
+    {
+        if (!channels.TryGet(channel.Type, out var sender))
+        {
+            return ChannelResult.Failed(ChannelErrors.Rejected, $"unknown channel type '{channel.Type}'");
+        }
+
+        try
+        {
+            return await sender.SendAsync(channel, message, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A channel bug must count as a failed attempt, not kill the schedule.
+            return ChannelResult.Failed(ChannelErrors.Transient, $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>Records the outcome the coaching ends with when its workflow succeeds: input <c>{"status": …}</c>.</summary>
+    private StepOutcome Record(JsonNode? input)
+    {
+        var text = input?["status"]?.GetValueKind() == JsonValueKind.String ? input["status"]!.GetValue<string>() : null;
+        if (text is null
+            || !Enum.TryParse<CoachingStatus>(text, ignoreCase: false, out var status)
+            || status is not (CoachingStatus.Delivered or CoachingStatus.Suppressed or CoachingStatus.Simulated))
+        {
+            return StepOutcome.Fail("Coaching.InvalidInput", $"{CoachingSteps.Record} takes {{\"status\": \"Delivered\" | \"Suppressed\" | \"Simulated\"}}, not {input?.ToJsonString() ?? "null"}");
+        }
+
+        state.State.RecordedOutcome = status;
+        return StepOutcome.Ok(new JsonObject { ["status"] = text });
+    }
+
+    /// <summary>Alerts the tenant's alert channel; the input's <c>Error</c>/<c>Cause</c> (a Catch's output) say why.</summary>
+    private async Task<StepOutcome> Alert(JsonNode? input)
+    {
+        var s = state.State;
+        var request = s.Request!;
+        if (s.LastError is null && input?["Error"]?.GetValueKind() == JsonValueKind.String)
+        {
+            s.LastError = $"{input["Error"]!.GetValue<string>()}: {input["Cause"]?.ToString()}";
+        }
+
+        await GrainFactory.GetGrain<ICoachingFailuresGrain>(request.TenantId).Alert(Failure(), request.Event);
+        s.AlertSent = true;
+        return StepOutcome.Ok(new JsonObject { ["alerted"] = true });
+    }
+}

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,6 +8,11 @@ namespace SecurityCoach.Api;
 
 public sealed record DeliveryAttemptResponse(int Number, DateTimeOffset At, bool Succeeded, string? Error, double? NextRetryInSeconds);
 
+/// <summary>
+/// One coaching: its delivery attempts (<see cref="History"/>) and its workflow's execution trace
+/// (<see cref="Execution"/>: every state entered and exited with its input and output, each task scheduled,
+/// succeeded or failed with its idempotency key and attempt, retries with their wait, waits, caught errors, the end).
+/// </summary>
 public sealed record CoachingResponse(
     string CoachingId,
     string UserKey,
@@ -15,17 +21,25 @@ public sealed record CoachingResponse(
     string Status,
     int Attempts,
     DateTimeOffset? DeliveredAt,
-    DeliveryAttemptResponse[] History)
+    DeliveryAttemptResponse[] History,
+    string Workflow,
+    JsonElement Execution)
 {
-    public static CoachingResponse From(CoachingView view) => new(
-        view.Summary.CoachingId,
-        view.UserKey,
-        view.Summary.CampaignId,
-        view.Summary.EventId,
-        view.Summary.Status.ToString(),
-        view.Summary.Attempts,
-        view.Summary.DeliveredAt,
-        [.. view.History.Select(a => new DeliveryAttemptResponse(a.Number, a.At, a.Succeeded, a.Error, a.NextRetryIn?.TotalSeconds))]);
+    public static CoachingResponse From(CoachingView view)
+    {
+        using var execution = JsonDocument.Parse(view.ExecutionHistoryJson);
+        return new(
+            view.Summary.CoachingId,
+            view.UserKey,
+            view.Summary.CampaignId,
+            view.Summary.EventId,
+            view.Summary.Status.ToString(),
+            view.Summary.Attempts,
+            view.Summary.DeliveredAt,
+            [.. view.History.Select(a => new DeliveryAttemptResponse(a.Number, a.At, a.Succeeded, a.Error, a.NextRetryIn?.TotalSeconds))],
+            view.Workflow,
+            execution.RootElement.Clone());
+    }
 }
 
 /// <summary>A tenant's coachings: one with its attempt history, the failed ones, and a retry of a failed one.</summary>
@@ -41,11 +55,11 @@ public static class CoachingApi
 
         api.MapGet("/{coachingId}", GetCoaching)
             .WithName("GetCoaching")
-            .WithSummary("One coaching with every delivery attempt: time, outcome, error, the wait before the next.");
+            .WithSummary("One coaching: every delivery attempt (time, outcome, error, the wait before the next) and its workflow's execution trace.");
 
         api.MapPost("/{coachingId}/retry", RetryCoaching)
             .WithName("RetryCoaching")
-            .WithSummary("Resume a Failed coaching: a new round of attempts to the channels that have not accepted it.");
+            .WithSummary("Resume a Failed coaching from the state that failed (its retriers start over); channels that accepted the tip are not sent it again.");
 
         return app;
     }
@@ -98,8 +112,12 @@ public static class CoachingApi
         }
 
         var view = await grain.GetView();
-        return view is null
-            ? Problems.NotFound("coaching-not-found", $"Tenant '{tenantId}' has no coaching '{coachingId}'.")
-            : Problems.Conflict("coaching-not-failed", $"Coaching '{coachingId}' is {view.Summary.Status}; only a Failed coaching can be retried.");
+        return view switch
+        {
+            null => Problems.NotFound("coaching-not-found", $"Tenant '{tenantId}' has no coaching '{coachingId}'."),
+            { Summary.Status: CoachingStatus.Failed } => Problems.Conflict("coaching-not-resumable",
+                $"Coaching '{coachingId}' failed in a way a retry cannot resume: its workflow ended in a Fail state that no error led to, or the workflow itself could not run. Its execution trace says which."),
+            _ => Problems.Conflict("coaching-not-failed", $"Coaching '{coachingId}' is {view.Summary.Status}; only a Failed coaching can be retried."),
+        };
     }
 }

@@ -5,17 +5,20 @@ namespace SecurityCoach.Tests.Infrastructure;
 
 /// <summary>
 /// A real two-silo Orleans cluster (TestingHost) with the Local profile's providers: memory storage, memory
-/// streams with implicit-only pub/sub, in-memory reminders. The default workflow's retrier waits 2 s, ×2, as in
-/// production, but the workflow clock runs 4× faster (<see cref="WorkflowClockRate"/>): the first retry comes after
-/// 500 ms of wall time, long enough for a test to act between two attempts, so retry tests take seconds, not minutes.
+/// streams with implicit-only pub/sub, in-memory reminders. ASL waits are whole seconds, so the workflow clock runs
+/// <see cref="WorkflowClockRate"/>× faster than the wall clock: the default workflow's first retry (8 s of workflow
+/// time) comes after 500 ms, long enough for a test to act between two attempts, and the seed's state machine
+/// (2 s, ×2, 7 attempts: 126 s) runs out of retries in 8 s. The seed's two Lambda ARNs are mapped to coaching steps.
 /// Shared by the tests of one collection; every test uses its own tenant, so tests never see each other's data.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    public const int WorkflowClockRate = 4;
+    public const int WorkflowClockRate = 16;
 
-    /// <summary>The first retry's wait in wall time: the retrier's 2 s on a clock running <see cref="WorkflowClockRate"/>× faster.</summary>
-    public static readonly TimeSpan RetryInitialDelay = TimeSpan.FromSeconds(2) / WorkflowClockRate;
+    public const int RetryIntervalSeconds = 8;
+
+    /// <summary>The first retry's wait in wall time: the retrier's interval on a clock running <see cref="WorkflowClockRate"/>× faster.</summary>
+    public static readonly TimeSpan RetryInitialDelay = TimeSpan.FromSeconds(RetryIntervalSeconds) / WorkflowClockRate;
 
     public const int MaxAttempts = 4;
 
@@ -29,7 +32,12 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         Webhooks = await WebhookReceiver.StartAsync();
         var builder = new TestClusterBuilder(2);
-        builder.Properties["SecurityCoach:Coaching:RetryIntervalSeconds"] = "2";
+        builder.Properties["SecurityCoach:Coaching:RetryIntervalSeconds"] = RetryIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        builder.Properties["SecurityCoach:Workflow:Resources:0:Resource"] = Workflow.SeedStateMachineTests.CheckRules;
+        builder.Properties["SecurityCoach:Workflow:Resources:0:Step"] = "coach:check-rules";
+        builder.Properties["SecurityCoach:Workflow:Resources:1:Resource"] = Workflow.SeedStateMachineTests.Trigger;
+        builder.Properties["SecurityCoach:Workflow:Resources:1:Step"] = "coach:deliver";
+        builder.Properties["SecurityCoach:Workflow:Resources:1:FailureError"] = "AllNotificationsFailedException";
         builder.Properties["SecurityCoach:Coaching:RetryBackoffRate"] = "2";
         builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = WorkflowClockRate.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["SecurityCoach:Coaching:MaxAttempts"] = MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);

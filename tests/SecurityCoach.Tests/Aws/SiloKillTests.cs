@@ -29,27 +29,7 @@ public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
     public async Task A_silo_killed_during_ingest_loses_no_event_scores_each_once_coaches_each_once_and_is_declared_dead()
     {
         await using var webhooks = await WebhookReceiver.StartAsync();
-        var run = Guid.NewGuid().ToString("N")[..8];
-        var builder = new TestClusterBuilder(3);
-        builder.Options.UseTestClusterMembership = false;
-        builder.Options.ClusterId = $"kill-{run}";
-        builder.Options.ServiceId = $"kill-{run}";
-        builder.Properties["LocalAws:DynamoDB"] = aws.DynamoDBServiceUrl.ToString();
-        builder.Properties["LocalAws:Table"] = $"kill-{run}";
-        builder.Properties["AWS:Region"] = LocalAwsFixture.Region;
-        builder.Properties["AWS:SQS:ServiceURL"] = aws.SqsServiceUrl.ToString();
-        builder.Properties["AWS:SQS:QueueNamePrefix"] = $"kill-{run}";
-        builder.Properties["AWS:SQS:QueueCount"] = "6";
-        // Short, so what the killed silo had received comes back to the survivors within seconds.
-        builder.Properties["AWS:SQS:VisibilityTimeout"] = "00:00:05";
-        builder.Properties["AWS:SQS:ReceiveWaitTime"] = "00:00:01";
-        builder.Properties["AWS:SQS:CreateIfNotExists"] = "true";
-        // Retries after 2 s of workflow time on a clock running 4× faster: 500 ms of wall time.
-        builder.Properties["SecurityCoach:Coaching:RetryIntervalSeconds"] = "2";
-        builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = "4";
-        builder.Properties["SecurityCoach:Coaching:MaxAttempts"] = "4";
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        var builder = ClusterBuilder(maxAttempts: 4);
         var cluster = builder.Build();
         try
         {
@@ -128,6 +108,82 @@ public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
             await cluster.StopAllSilosAsync();
             await cluster.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_coaching_whose_silo_dies_between_retries_resumes_on_another_silo_and_delivers_exactly_once()
+    {
+        await using var webhooks = await WebhookReceiver.StartAsync();
+        var cluster = ClusterBuilder(maxAttempts: 30).Build();
+        try
+        {
+            await cluster.DeployAsync();
+            var tenantId = TestEvents.NewTenantId();
+            Assert.Equal(TenantCreation.Created, await cluster.Client.GetGrain<ITenantGrain>(tenantId).Create("Crash", Api.Auth.ApiKeys.Hash("crash key")));
+            var hook = webhooks.NewHook(Secret);
+            const int failures = 6;
+            webhooks.Script(hook, Enumerable.Repeat(503, failures).ToArray());
+            var coaching = cluster.Client.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, "crash-1"));
+            await coaching.Start(new CoachingRequest(tenantId, "crash@example.com", "malware", 1, new CoachingTip("Malware stopped", "Be careful."),
+                [new ChannelDefinition("webhook", hook, Secret)], TestEvents.Detection(tenantId, "crash@example.com", "evt-crash"), null, false));
+
+            // In the middle of its retries: two attempts failed, the next is scheduled on the grain's timer.
+            await webhooks.WaitForAsync(hook, 2, TimeSpan.FromSeconds(30), "two failed attempts");
+            var host = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(coaching);
+            var victim = cluster.Silos.Single(s => s.SiloAddress.Equals(host));
+            await cluster.KillSiloAsync(victim);
+            var killedAt = DateTimeOffset.UtcNow;
+
+            // Nobody calls the grain: its reminder brings it back on a survivor, which resumes from the persisted state.
+            var received = await webhooks.WaitForAsync(hook, failures + 1, TimeSpan.FromMinutes(3), "delivery after the crash");
+            var view = await coaching.GetView();
+            var resumedOn = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(coaching);
+            output.WriteLine($"killed {victim.SiloAddress} at attempt 2; resumed on {resumedOn}; delivered {(received[^1].At - killedAt).TotalSeconds:0.0} s after the kill; " +
+                $"{received.Count} requests, {view!.Summary.Attempts} attempts recorded");
+
+            Assert.NotEqual(victim.SiloAddress, resumedOn);
+            Assert.Equal(CoachingStatus.Delivered, view.Summary.Status);
+            Assert.Single(received, r => r.AnsweredStatus == 200);
+            Assert.Equal(["crash-1"], received.Select(r => r.IdempotencyKey).Distinct());
+            Assert.True(received.Skip(2).All(r => r.At > killedAt), "the attempts after the second must come from the new activation");
+            // Every failed attempt the grain recorded before the crash is in its history: none lost, none repeated.
+            Assert.Equal(failures + 1, view.Summary.Attempts);
+            Assert.Equal(Enumerable.Range(1, failures + 1), view.History.Select(a => a.Number));
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Equal(failures + 1, webhooks.ReceivedAt(hook).Count);
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>Three silos on our providers, with their own tables and queues; retries 500 ms apart (2 s of workflow time, clock ×4).</summary>
+    private TestClusterBuilder ClusterBuilder(int maxAttempts)
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var builder = new TestClusterBuilder(3);
+        builder.Options.UseTestClusterMembership = false;
+        builder.Options.ClusterId = $"kill-{run}";
+        builder.Options.ServiceId = $"kill-{run}";
+        builder.Properties["LocalAws:DynamoDB"] = aws.DynamoDBServiceUrl.ToString();
+        builder.Properties["LocalAws:Table"] = $"kill-{run}";
+        builder.Properties["AWS:Region"] = LocalAwsFixture.Region;
+        builder.Properties["AWS:SQS:ServiceURL"] = aws.SqsServiceUrl.ToString();
+        builder.Properties["AWS:SQS:QueueNamePrefix"] = $"kill-{run}";
+        builder.Properties["AWS:SQS:QueueCount"] = "6";
+        // Short, so what the killed silo had received comes back to the survivors within seconds.
+        builder.Properties["AWS:SQS:VisibilityTimeout"] = "00:00:05";
+        builder.Properties["AWS:SQS:ReceiveWaitTime"] = "00:00:01";
+        builder.Properties["AWS:SQS:CreateIfNotExists"] = "true";
+        builder.Properties["SecurityCoach:Coaching:RetryIntervalSeconds"] = "2";
+        builder.Properties["SecurityCoach:Coaching:RetryBackoffRate"] = "1";
+        builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = "4";
+        builder.Properties["SecurityCoach:Coaching:MaxAttempts"] = maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        return builder;
     }
 
     private static async Task<long> EventCounts(TestCluster cluster, string tenantId)

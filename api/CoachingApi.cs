@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,7 +28,7 @@ public sealed record CoachingResponse(
 {
     public static CoachingResponse From(CoachingView view)
     {
-        using var execution = JsonDocument.Parse(view.ExecutionHistoryJson);
+        using var execution = JsonDocument.Parse(ReadableTrace(view.ExecutionHistoryJson));
         return new(
             view.Summary.CoachingId,
             view.UserKey,
@@ -39,6 +40,24 @@ public sealed record CoachingResponse(
             [.. view.History.Select(a => new DeliveryAttemptResponse(a.Number, a.At, a.Succeeded, a.Error, a.NextRetryIn?.TotalSeconds))],
             view.Workflow,
             execution.RootElement.Clone());
+    }
+
+    /// <summary>The trace with each state's input and output as JSON values rather than the JSON text the engine keeps.</summary>
+    private static string ReadableTrace(string historyJson)
+    {
+        var trace = JsonNode.Parse(historyJson)!.AsArray();
+        foreach (var entry in trace)
+        {
+            foreach (var field in (ReadOnlySpan<string>)["input", "output"])
+            {
+                if (entry?[field] is JsonValue text && text.TryGetValue<string>(out var json))
+                {
+                    entry[field] = JsonNode.Parse(json);
+                }
+            }
+        }
+
+        return trace.ToJsonString();
     }
 }
 

@@ -59,6 +59,14 @@ public sealed class CoachingApiTests(SiloFactory silo)
         Assert.Equal(SiloFactory.MaxAttempts, history.Count);
         Assert.All(history, a => Assert.False(a.GetProperty("succeeded").GetBoolean()));
         Assert.InRange(history[0].GetProperty("nextRetryInSeconds").GetDouble(), 0.1, 0.35);
+        // The execution trace: states with their input and output as JSON, the caught error, the end.
+        Assert.Equal("default", coaching.GetProperty("workflow").GetString());
+        var execution = coaching.GetProperty("execution").EnumerateArray().ToList();
+        Assert.Equal("ExecutionFailed", execution[^1].GetProperty("type").GetString());
+        var caught = Assert.Single(execution, e => e.GetProperty("type").GetString() == "ErrorCaught");
+        Assert.Equal(("Deliver", "Alert"), (caught.GetProperty("state").GetString(), caught.GetProperty("next").GetString()));
+        var entered = execution.First(e => e.GetProperty("type").GetString() == "StateEntered");
+        Assert.Equal(coachingId, entered.GetProperty("input").GetProperty("coachingId").GetString());
 
         // The receiver is healthy again: a retry delivers, and the failure leaves the list.
         using var retry = await client.PostAsync($"/v1/tenants/{tenantId}/coachings/{coachingId}/retry", null);

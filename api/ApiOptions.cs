@@ -11,6 +11,12 @@ public sealed class ApiOptions
     /// <summary>The largest ingest body accepted, in bytes. Default 5 MiB.</summary>
     public long MaxIngestBodyBytes { get; set; } = 5 * 1024 * 1024;
 
+    /// <summary>
+    /// How long one request may take before it is answered 408 <c>request-timeout</c> (a client sending its body too
+    /// slowly holds a connection and a buffer for no more than this). Zero turns it off.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Ingestion settings (section <c>SecurityCoach:Ingest</c>).</summary>
     public IngestOptions Ingest { get; set; } = new();
 }

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +22,7 @@ public static class ApiServiceCollectionExtensions
                 $"{ApiOptions.Section}:Ingest:MaxEventsPerRequest, MaxJsonDepth and MaxStringBytes must be positive")
             .Validate(o => o.Ingest.MaxJsonDepth <= SecurityEvent.MaxVendorJsonDepth,
                 $"{ApiOptions.Section}:Ingest:MaxJsonDepth may be at most {SecurityEvent.MaxVendorJsonDepth}: the grains parse normalized events up to that depth plus normalization's own")
+            .Validate(o => o.RequestTimeout >= TimeSpan.Zero, $"{ApiOptions.Section}:RequestTimeout must not be negative")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         // The AwsLocal and Aws profiles register the S3 audit log first; Local keeps no audit trail.
@@ -29,6 +32,19 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<CallerResolver>();
         services.AddSingleton<TenantRateLimiter>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.UseOurTypes);
+        services.AddRequestTimeouts();
+        services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<ApiOptions>>((timeouts, api) =>
+        {
+            if (api.Value.RequestTimeout > TimeSpan.Zero)
+            {
+                timeouts.DefaultPolicy = new RequestTimeoutPolicy
+                {
+                    Timeout = api.Value.RequestTimeout,
+                    TimeoutStatusCode = StatusCodes.Status408RequestTimeout,
+                    WriteTimeoutResponse = context => Problems.RequestTimeout(api.Value.RequestTimeout).ExecuteAsync(context),
+                };
+            }
+        });
         services.AddOpenApi();
         return services;
     }

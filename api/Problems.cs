@@ -57,6 +57,10 @@ public static class Problems
         Make(StatusCodes.Status503ServiceUnavailable, "unavailable", "Service unavailable", detail,
             new Dictionary<string, object?> { ["retryAfterSeconds"] = retryAfterSeconds });
 
+    public static ProblemHttpResult RequestTimeout(TimeSpan limit) =>
+        Make(StatusCodes.Status408RequestTimeout, "request-timeout", "Request timeout",
+            $"The request did not complete within {limit.TotalSeconds:0.###} s (a body sent too slowly?). Nothing from an unfinished body was accepted; sending it again is safe.");
+
     /// <summary>422 with every field error, each naming its field by path.</summary>
     public static ProblemHttpResult Invalid(IReadOnlyCollection<FieldError> errors) =>
         Make(StatusCodes.Status422UnprocessableEntity, "validation", "The request is not valid",

@@ -27,6 +27,7 @@ public partial class Program
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAdminOnly("/dashboard");
+        app.UseRequestTimeouts();
 
         app.MapSecurityCoachApi();
         app.MapHealthEndpoint();

@@ -37,6 +37,7 @@ public static class ApiServiceCollectionExtensions
     {
         app.MapTenantApi();
         app.MapCoachingApi();
+        app.MapWorkflowApi();
         app.MapSystemCampaignApi();
         app.MapIngestApi();
         return app;

@@ -53,6 +53,7 @@ public static class ApiServiceCollectionExtensions
     {
         app.MapTenantApi();
         app.MapCoachingApi();
+        app.MapWorkflowApi();
         app.MapSystemCampaignApi();
         app.MapIngestApi();
         return app;

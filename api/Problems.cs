@@ -20,8 +20,8 @@ public static class Problems
     public static ProblemHttpResult NotFound(string kind, string detail) =>
         Make(StatusCodes.Status404NotFound, kind, "Not found", detail);
 
-    public static ProblemHttpResult Conflict(string kind, string detail) =>
-        Make(StatusCodes.Status409Conflict, kind, "Conflict", detail);
+    public static ProblemHttpResult Conflict(string kind, string detail, IDictionary<string, object?>? extensions = null) =>
+        Make(StatusCodes.Status409Conflict, kind, "Conflict", detail, extensions);
 
     public static ProblemHttpResult BadRequest(string kind, string detail) =>
         Make(StatusCodes.Status400BadRequest, kind, "Bad request", detail);

@@ -25,7 +25,8 @@ public sealed record CampaignRequest(
     TipBody? Tip,
     ChannelBody[]? Channels,
     string? DeliveryLimit,
-    bool? TestMode);
+    bool? TestMode,
+    string? Workflow);
 
 /// <summary>A channel as the API shows it: never with its secret.</summary>
 public sealed record ChannelResponse(
@@ -46,6 +47,7 @@ public sealed record CampaignResponse(
     ChannelResponse[] Channels,
     string? DeliveryLimit,
     bool TestMode,
+    string? Workflow,
     long Version,
     DateTimeOffset UpdatedAt)
 {
@@ -62,6 +64,7 @@ public sealed record CampaignResponse(
             [.. d.Channels.Select(ChannelResponse.Of)],
             d.DeliveryLimit is { } limit ? XmlConvert.ToString(limit) : null,
             d.TestMode,
+            d.Workflow,
             stored.Version,
             stored.UpdatedAt);
     }
@@ -83,12 +86,24 @@ public sealed record ApiKeyResponse(string KeyId, string Name, DateTimeOffset Cr
 /// <summary>A new key: the only time the key itself is shown.</summary>
 public sealed record CreatedKeyResponse(string KeyId, string Name, DateTimeOffset CreatedAt, string ApiKey);
 
-public sealed record SettingsRequest(ChannelBody? AlertChannel);
-
-public sealed record SettingsResponse(ChannelResponse? AlertChannel)
+/// <summary>Quiet hours as a body: local times "HH:mm" and an IANA time zone.</summary>
+public sealed record QuietHoursBody(string? Start, string? End, string? TimeZone)
 {
-    public static SettingsResponse From(TenantSettings settings) => new(settings.AlertChannel is { } c ? ChannelResponse.Of(c) : null);
+    public QuietHours ToQuietHours() => new(Start ?? "", End ?? "", TimeZone ?? "");
 }
+
+public sealed record SettingsRequest(ChannelBody? AlertChannel, QuietHoursBody? QuietHours);
+
+public sealed record SettingsResponse(ChannelResponse? AlertChannel, QuietHours? QuietHours)
+{
+    public static SettingsResponse From(TenantSettings settings) =>
+        new(settings.AlertChannel is { } c ? ChannelResponse.Of(c) : null, settings.QuietHours);
+}
+
+/// <summary>A user's own settings: a time zone and quiet hours, each null when the tenant's apply.</summary>
+public sealed record PreferencesBody(string? TimeZone, QuietHoursBody? QuietHours);
+
+public sealed record PreferencesResponse(string UserKey, string? TimeZone, QuietHours? QuietHours);
 
 /// <summary>Dependencies of the tenant endpoints.</summary>
 public sealed record TenantServices(IGrainFactory Grains, CallerResolver Callers)
@@ -132,7 +147,7 @@ public static class TenantApi
 
         api.MapPut("/{tenantId}/settings", PutSettings)
             .WithName("PutSettings")
-            .WithSummary("Set the tenant's settings: the alert channel that hears of failed coachings.")
+            .WithSummary("Set the tenant's settings: the alert channel that hears of failed coachings, and the users' default quiet hours.")
             .Accepts<SettingsRequest>("application/json");
 
         api.MapGet("/{tenantId}/settings", GetSettings)
@@ -155,6 +170,15 @@ public static class TenantApi
         api.MapGet("/{tenantId}/users/{userKey}", GetUser)
             .WithName("GetUser")
             .WithSummary("A user's risk score, event count and coachings.");
+
+        api.MapPut("/{tenantId}/users/{userKey}/preferences", PutPreferences)
+            .WithName("PutUserPreferences")
+            .WithSummary("Set a user's own time zone and quiet hours (null: the tenant's apply); a user need not have had an event yet.")
+            .Accepts<PreferencesBody>("application/json");
+
+        api.MapGet("/{tenantId}/users/{userKey}/preferences", GetPreferences)
+            .WithName("GetUserPreferences")
+            .WithSummary("A user's own time zone and quiet hours (both null when never set).");
 
         return app;
     }
@@ -269,7 +293,7 @@ public static class TenantApi
             return bodyProblem!;
         }
 
-        var settings = new TenantSettings(request.AlertChannel is { } c ? ToChannel(c) : null);
+        var settings = new TenantSettings(request.AlertChannel is { } c ? ToChannel(c) : null, request.QuietHours?.ToQuietHours());
         var errors = await tenant.PutSettings(settings);
         return errors.Length == 0 ? TypedResults.Ok(SettingsResponse.From(settings)) : Problems.Invalid(errors);
     }
@@ -369,6 +393,43 @@ public static class TenantApi
             [.. view.Coachings.Select(c => new CoachingSummaryResponse(c.CoachingId, c.CampaignId, c.EventId, c.Status.ToString(), c.Attempts, c.DeliveredAt))]));
     }
 
+    public static async Task<Results<Ok<PreferencesResponse>, ProblemHttpResult>> PutPreferences(
+        HttpContext context, string tenantId, string userKey, [AsParameters] TenantServices services)
+    {
+        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
+        if (tenant is null)
+        {
+            return problem!;
+        }
+
+        var (request, bodyProblem) = await RequestBody.ReadJsonAsync<PreferencesBody>(context.Request, context.RequestAborted);
+        if (request is null)
+        {
+            return bodyProblem!;
+        }
+
+        var key = userKey.ToLowerInvariant();
+        var preferences = new UserPreferences(request.TimeZone, request.QuietHours?.ToQuietHours());
+        var errors = await services.Grains.GetGrain<IUserGrain>(GrainKeys.User(tenantId, key)).SetPreferences(preferences);
+        return errors.Length == 0
+            ? TypedResults.Ok(new PreferencesResponse(key, preferences.TimeZone, preferences.QuietHours))
+            : Problems.Invalid(errors);
+    }
+
+    public static async Task<Results<Ok<PreferencesResponse>, ProblemHttpResult>> GetPreferences(
+        HttpContext context, string tenantId, string userKey, [AsParameters] TenantServices services)
+    {
+        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
+        if (tenant is null)
+        {
+            return problem!;
+        }
+
+        var key = userKey.ToLowerInvariant();
+        var preferences = await services.Grains.GetGrain<IUserGrain>(GrainKeys.User(tenantId, key)).GetPreferences();
+        return TypedResults.Ok(new PreferencesResponse(key, preferences.TimeZone, preferences.QuietHours));
+    }
+
     internal static ChannelDefinition ToChannel(ChannelBody? c) => new(c?.Type ?? "", c?.Url ?? "", c?.Secret ?? "", c?.From, c?.To);
 
     /// <summary>An ISO-8601 duration (<c>PT1H</c>), or null when absent; a malformed one adds an error.</summary>
@@ -429,6 +490,7 @@ public static class TenantApi
             new CoachingTip(request.Tip!.Title ?? "", request.Tip.Body ?? ""),
             channels,
             deliveryLimit,
-            request.TestMode ?? false), errors);
+            request.TestMode ?? false,
+            request.Workflow), errors);
     }
 }

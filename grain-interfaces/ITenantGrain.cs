@@ -26,7 +26,7 @@ public sealed record TenantSettings(
     [property: Id(0)] ChannelDefinition? AlertChannel,
     [property: Id(1)] QuietHours? QuietHours = null);
 
-/// <summary>One customer: its API keys (as hashes) and its campaigns. Key: the tenant id.</summary>
+/// <summary>One customer: its API keys (as hashes), campaigns, workflows and settings. Key: the tenant id.</summary>
 public interface ITenantGrain : IGrainWithStringKey
 {
     /// <summary>Creates the tenant with its first API key, given as a hash (the key itself is never stored).</summary>
@@ -65,6 +65,29 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>Removes a campaign and moves the campaign-set version; false (nothing changes) when there is none by that id.</summary>
     Task<bool> RemoveCampaign(string campaignId);
+
+    /// <summary>
+    /// Validates and stores a workflow (insert or replace) and moves the campaign-set version, so the campaigns naming
+    /// it start their next coachings with the new text; coachings already running keep the text they started with.
+    /// Errors: the name (shape, the reserved <see cref="WorkflowRules.DefaultName"/>, the tenant's count), the size,
+    /// and every problem of the definition with its JSON path (<c>$.States.Deliver.Retry[1].BackoffRate</c>).
+    /// </summary>
+    Task<PutWorkflowResult> PutWorkflow(string name, string definition);
+
+    /// <summary>A stored workflow, or null when the tenant has none by that name.</summary>
+    [ReadOnly]
+    ValueTask<StoredWorkflow?> GetWorkflow(string name);
+
+    /// <summary>The tenant's stored workflows, by name.</summary>
+    [ReadOnly]
+    ValueTask<StoredWorkflow[]> ListWorkflows();
+
+    /// <summary>The built-in workflow's definition (Amazon States Language), as this silo's settings shape it.</summary>
+    [ReadOnly]
+    ValueTask<string> GetDefaultWorkflow();
+
+    /// <summary>Removes a workflow no campaign names, and moves the campaign-set version.</summary>
+    Task<RemoveWorkflowResult> RemoveWorkflow(string name);
 
     /// <summary>The current campaign set.</summary>
     [ReadOnly]

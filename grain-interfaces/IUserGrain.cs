@@ -61,8 +61,11 @@ public interface IUserGrain : IGrainWithStringKey
     /// </summary>
     Task<bool> ClaimDelivery(string campaignId, string coachingId, TimeSpan limit, long atMs);
 
-    /// <summary>Stores the user's own time zone and quiet hours (null fields: the tenant's apply).</summary>
-    Task SetPreferences(UserPreferences preferences);
+    /// <summary>
+    /// Validates and stores the user's own time zone and quiet hours (null fields: the tenant's apply); the errors
+    /// (<c>timeZone</c>, <c>quietHours.start</c> …) when they are invalid, and nothing changes then.
+    /// </summary>
+    Task<FieldError[]> SetPreferences(UserPreferences preferences);
 
     /// <summary>The user's own settings; both fields null when never set.</summary>
     [ReadOnly]

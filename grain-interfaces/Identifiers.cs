@@ -9,6 +9,9 @@ public static class Identifiers
     /// <summary>Campaign ids: 1–64 characters of [a-z0-9-_].</summary>
     public static bool IsValidCampaignId(string? value) => IsToken(value, 1, 64, allowUnderscore: true);
 
+    /// <summary>Workflow names: the shape of campaign ids, 1–64 characters of [a-z0-9-_].</summary>
+    public static bool IsValidWorkflowName(string? value) => IsToken(value, 1, 64, allowUnderscore: true);
+
     private static bool IsToken(string? value, int min, int max, bool allowUnderscore)
     {
         if (value is null || value.Length < min || value.Length > max)

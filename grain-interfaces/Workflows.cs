@@ -16,6 +16,32 @@ public sealed record StoredWorkflow(
 public sealed record PutWorkflowResult([property: Id(0)] StoredWorkflow? Workflow, [property: Id(1)] FieldError[] Errors);
 
 /// <summary>
+/// The outcome of removing a workflow: <see cref="Found"/> false when the tenant has none by that name; otherwise it
+/// was removed unless <see cref="UsedBy"/> names campaigns that still run it (nothing changes then).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RemoveWorkflowResult([property: Id(0)] bool Found, [property: Id(1)] string[] UsedBy);
+
+/// <summary>What a tenant's stored workflows are held to, and the name of the built-in one.</summary>
+public static class WorkflowRules
+{
+    /// <summary>The built-in workflow: what a campaign without a workflow runs. No stored workflow may take the name.</summary>
+    public const string DefaultName = "default";
+
+    /// <summary>The largest definition, in UTF-8 bytes.</summary>
+    public const int MaxDefinitionBytes = 64 * 1024;
+
+    /// <summary>Stored workflows per tenant.</summary>
+    public const int MaxPerTenant = 100;
+
+    /// <summary>
+    /// All of a tenant's definitions together, in UTF-8 bytes. They live in the tenant's state, which every tenant
+    /// write (a campaign, a key's last use) writes whole, so this bounds that write rather than the count alone.
+    /// </summary>
+    public const int MaxTotalBytes = 1024 * 1024;
+}
+
+/// <summary>
 /// A daily window in which no tip is delivered (a coaching waits until it ends). <see cref="Start"/> and
 /// <see cref="End"/> are local times "HH:mm" in <see cref="TimeZone"/> (an IANA id such as "Europe/Berlin"); a
 /// window whose end is before its start spans midnight ("22:00"–"07:00").

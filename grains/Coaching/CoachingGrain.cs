@@ -124,7 +124,7 @@ public sealed partial class CoachingGrain(
         }
 
         await state.WriteStateAsync();
-        LogStarted(request.TenantId, _coachingId, request.CampaignId, request.Event.EventId, request.WorkflowName ?? CoachingWorkflows.DefaultName);
+        LogStarted(request.TenantId, _coachingId, request.CampaignId, request.Event.EventId, request.WorkflowName ?? WorkflowRules.DefaultName);
         // The reminder is the durable wake-up (and, for a coaching that could not start, the outbox of its failure
         // report): if this activation is lost, it brings the grain back.
         await this.RegisterOrUpdateReminder(WakeReminder, ReminderPeriod, ReminderPeriod);
@@ -152,7 +152,7 @@ public sealed partial class CoachingGrain(
 
         var trace = Execution()?.HistoryToJson() ?? "[]";
         return Task.FromResult<CoachingView?>(new CoachingView(Summary(), request.UserKey, [.. state.State.History],
-            request.WorkflowName ?? CoachingWorkflows.DefaultName, trace));
+            request.WorkflowName ?? WorkflowRules.DefaultName, trace));
     }
 
     public async Task<CoachingSummary?> Retry()
@@ -430,7 +430,7 @@ public sealed partial class CoachingGrain(
             writer.WriteString("user", a.Request.UserKey);
             writer.WriteString("campaign_id", a.Request.CampaignId);
             writer.WriteNumber("campaign_version", a.Request.CampaignVersion);
-            writer.WriteString("workflow", a.Request.WorkflowName ?? CoachingWorkflows.DefaultName);
+            writer.WriteString("workflow", a.Request.WorkflowName ?? WorkflowRules.DefaultName);
             writer.WriteString("status", s.Status.ToString());
             writer.WriteNumber("attempts", s.Attempts);
             if (s.Status == CoachingStatus.Failed && s.LastError is not null)

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
+using System.Text;
 using SecurityCoach.Campaigns;
+using SecurityCoach.Coaching.Steps;
 
 namespace SecurityCoach.Tenants;
 
@@ -20,6 +22,9 @@ public sealed class TenantState
     [Id(4)] public long CampaignSetVersion { get; set; }
 
     [Id(5)] public TenantSettings Settings { get; set; } = new(AlertChannel: null);
+
+    /// <summary>The tenant's stored workflows, by name.</summary>
+    [Id(6)] public Dictionary<string, StoredWorkflow> Workflows { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>An API key as stored: the SHA-256 of the key (keys are 256-bit random, so a fast hash is enough).</summary>
@@ -47,11 +52,14 @@ public sealed class StoredApiKey
 
 /// <summary>
 /// One tenant. Every read is <c>[ReadOnly]</c>, so the key checks and version checks that each ingest request and
-/// each event batch make interleave freely; only creation and campaign writes take the grain in turn.
+/// each event batch make interleave freely; only creation and campaign, workflow and settings writes take the
+/// grain in turn. A campaign may only name a workflow the tenant has, and a workflow a campaign names cannot be
+/// removed, so every campaign in a set finds its workflow there.
 /// </summary>
 public sealed class TenantGrain(
     [PersistentState("tenant")] IPersistentState<TenantState> state,
     CampaignValidator validator,
+    CoachingWorkflows workflows,
     TimeProvider time) : Grain, ITenantGrain
 {
     /// <summary>Last-used times are recorded at this granularity, so a busy key costs one write a minute, not one per request.</summary>
@@ -169,7 +177,19 @@ public sealed class TenantGrain(
             return new PutCampaignResult(null, [new FieldError("tenantId", "no such tenant")]);
         }
 
+        // Naming the built-in is the same as naming none; stored that way, it runs whatever the built-in is then.
+        if (definition.Workflow == WorkflowRules.DefaultName)
+        {
+            definition = definition with { Workflow = null };
+        }
+
         var errors = validator.Validate(definition);
+        if (definition.Workflow is { } workflow && !state.State.Workflows.ContainsKey(workflow))
+        {
+            errors = [.. errors, new FieldError("workflow",
+                $"the tenant has no workflow '{workflow}'; store it first (PUT …/workflows/{workflow}), or leave workflow out to run the built-in '{WorkflowRules.DefaultName}'")];
+        }
+
         if (errors.Length > 0)
         {
             return new PutCampaignResult(null, errors);
@@ -204,8 +224,18 @@ public sealed class TenantGrain(
             return [new FieldError("tenantId", "no such tenant")];
         }
 
-        FieldError[] errors = settings.AlertChannel is { } alert ? [.. validator.ValidateChannel(alert, "alertChannel")] : [];
-        if (errors.Length == 0)
+        var errors = new List<FieldError>();
+        if (settings.AlertChannel is { } alert)
+        {
+            errors.AddRange(validator.ValidateChannel(alert, "alertChannel"));
+        }
+
+        if (settings.QuietHours is { } hours)
+        {
+            errors.AddRange(QuietHoursPolicy.Validate(hours, "quietHours"));
+        }
+
+        if (errors.Count == 0)
         {
             state.State.Settings = settings;
             // The quiet hours travel with the campaign set, so user grains see the change with their next event.
@@ -214,10 +244,107 @@ public sealed class TenantGrain(
             await state.WriteStateAsync();
         }
 
-        return errors;
+        return [.. errors];
     }
 
     public ValueTask<TenantSettings> GetSettings() => ValueTask.FromResult(state.State.Settings);
+
+    public async Task<PutWorkflowResult> PutWorkflow(string name, string definition)
+    {
+        if (!state.RecordExists)
+        {
+            return new PutWorkflowResult(null, [new FieldError("tenantId", "no such tenant")]);
+        }
+
+        var errors = ValidateWorkflowName(name);
+        var size = Encoding.UTF8.GetByteCount(definition);
+        if (size > WorkflowRules.MaxDefinitionBytes)
+        {
+            errors.Add(new FieldError("$", $"the definition is {size} bytes, more than the {WorkflowRules.MaxDefinitionBytes} allowed"));
+        }
+        else
+        {
+            errors.AddRange(workflows.Validate(definition));
+            var total = size;
+            foreach (var (otherName, other) in state.State.Workflows)
+            {
+                total += otherName == name ? 0 : Encoding.UTF8.GetByteCount(other.Definition);
+            }
+
+            if (total > WorkflowRules.MaxTotalBytes)
+            {
+                errors.Add(new FieldError("$",
+                    $"the tenant's workflows would take {total} bytes in all, more than the {WorkflowRules.MaxTotalBytes} allowed; remove ones no campaign names"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return new PutWorkflowResult(null, [.. errors]);
+        }
+
+        var version = state.State.CampaignSetVersion + 1;
+        var stored = new StoredWorkflow(name, definition, version, time.GetUtcNow());
+        state.State.Workflows[name] = stored;
+        // Every write moves the version, even of a workflow no campaign names yet: the stored version then says
+        // when it was written, as a campaign's does, at the cost of one refresh per user grain.
+        state.State.CampaignSetVersion = version;
+        _set = null;
+        await state.WriteStateAsync();
+        return new PutWorkflowResult(stored, []);
+    }
+
+    private List<FieldError> ValidateWorkflowName(string name)
+    {
+        var errors = new List<FieldError>();
+        if (!Identifiers.IsValidWorkflowName(name))
+        {
+            errors.Add(new FieldError("name", "must be 1–64 characters of a-z, 0-9, '-' and '_'"));
+        }
+        else if (name == WorkflowRules.DefaultName)
+        {
+            errors.Add(new FieldError("name",
+                $"'{WorkflowRules.DefaultName}' is the built-in workflow and cannot be replaced; store yours under another name and name it in the campaign's workflow"));
+        }
+        else if (!state.State.Workflows.ContainsKey(name) && state.State.Workflows.Count >= WorkflowRules.MaxPerTenant)
+        {
+            errors.Add(new FieldError("name",
+                $"the tenant already has {WorkflowRules.MaxPerTenant} workflows, the most allowed; replace one or remove one no campaign names"));
+        }
+
+        return errors;
+    }
+
+    public ValueTask<StoredWorkflow?> GetWorkflow(string name) =>
+        ValueTask.FromResult(state.State.Workflows.GetValueOrDefault(name));
+
+    public ValueTask<StoredWorkflow[]> ListWorkflows() =>
+        ValueTask.FromResult<StoredWorkflow[]>([.. state.State.Workflows.Values.OrderBy(w => w.Name, StringComparer.Ordinal)]);
+
+    public ValueTask<string> GetDefaultWorkflow() => ValueTask.FromResult(workflows.DefaultDefinition);
+
+    public async Task<RemoveWorkflowResult> RemoveWorkflow(string name)
+    {
+        if (!state.RecordExists || !state.State.Workflows.ContainsKey(name))
+        {
+            return new RemoveWorkflowResult(false, []);
+        }
+
+        string[] usedBy = [.. state.State.Campaigns.Values
+            .Where(c => c.Definition.Workflow == name)
+            .Select(c => c.CampaignId)
+            .Order(StringComparer.Ordinal)];
+        if (usedBy.Length > 0)
+        {
+            return new RemoveWorkflowResult(true, usedBy);
+        }
+
+        state.State.Workflows.Remove(name);
+        state.State.CampaignSetVersion++;
+        _set = null;
+        await state.WriteStateAsync();
+        return new RemoveWorkflowResult(true, []);
+    }
 
     public ValueTask<CampaignSet> GetCampaigns() => ValueTask.FromResult(CurrentSet());
 
@@ -227,10 +354,26 @@ public sealed class TenantGrain(
     private CampaignSet CurrentSet()
     {
         // Built once per version: every user grain of the tenant asks for it after a change.
-        return _set ??= new CampaignSet(
-            state.State.CampaignSetVersion,
-            [.. state.State.Campaigns.Values.OrderBy(c => c.CampaignId, StringComparer.Ordinal)],
-            [],
-            state.State.Settings.QuietHours);
+        return _set ??= BuildSet();
+    }
+
+    /// <summary>
+    /// The set carries only the workflows its campaigns name: it goes to every silo's cache after each change, and
+    /// a tenant may keep up to <see cref="WorkflowRules.MaxTotalBytes"/> of drafts and unused definitions.
+    /// </summary>
+    private CampaignSet BuildSet()
+    {
+        var s = state.State;
+        StoredCampaign[] campaigns = [.. s.Campaigns.Values.OrderBy(c => c.CampaignId, StringComparer.Ordinal)];
+        var named = new SortedDictionary<string, StoredWorkflow>(StringComparer.Ordinal);
+        foreach (var campaign in campaigns)
+        {
+            if (campaign.Definition.Workflow is { } name && s.Workflows.TryGetValue(name, out var workflow))
+            {
+                named[name] = workflow;
+            }
+        }
+
+        return new CampaignSet(s.CampaignSetVersion, campaigns, [.. named.Values], s.Settings.QuietHours);
     }
 }

@@ -5,6 +5,7 @@ using Orleans.Streams;
 using Orleans.Streams.Core;
 using SecurityCoach.Campaigns;
 using SecurityCoach.Coaching;
+using SecurityCoach.Coaching.Steps;
 using SecurityCoach.Risk;
 
 namespace SecurityCoach.Users;
@@ -269,10 +270,27 @@ public sealed partial class UserGrain(
         return true;
     }
 
-    public async Task SetPreferences(UserPreferences preferences)
+    public async Task<FieldError[]> SetPreferences(UserPreferences preferences)
     {
+        var errors = new List<FieldError>();
+        if (preferences.TimeZone is { } zone && QuietHoursPolicy.ValidateTimeZone(zone) is { } problem)
+        {
+            errors.Add(new FieldError("timeZone", problem));
+        }
+
+        if (preferences.QuietHours is { } hours)
+        {
+            errors.AddRange(QuietHoursPolicy.Validate(hours, "quietHours"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return [.. errors];
+        }
+
         state.State.Preferences = preferences;
         await state.WriteStateAsync();
+        return [];
     }
 
     public Task<UserPreferences> GetPreferences() => Task.FromResult(state.State.Preferences ?? new UserPreferences(null, null));

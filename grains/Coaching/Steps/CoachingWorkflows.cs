@@ -13,9 +13,6 @@ namespace SecurityCoach.Coaching.Steps;
 /// </summary>
 public sealed class CoachingWorkflows
 {
-    /// <summary>The name coachings of a campaign without a workflow show.</summary>
-    public const string DefaultName = "default";
-
     /// <summary>Bound on cached engines; past it the cache starts over (parsing again is cheap next to a delivery).</summary>
     private const int MaxCachedEngines = 1024;
 

@@ -12,7 +12,7 @@ internal static class BenchProgram
     private const string Usage = """
         usage:
           dotnet run -c Release --project bench -- micro [BenchmarkDotNet arguments, e.g. --filter *Pattern* --job short]
-          dotnet run -c Release --project bench -- load --scenario local|activations [options]   (--help lists them)
+          dotnet run -c Release --project bench -- load --scenario local|activations|aws-local|sqs-raw [options]   (--help lists them)
         """;
 
     public static async Task<int> Main(string[] args)

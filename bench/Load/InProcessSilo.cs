@@ -9,10 +9,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace SecurityCoach.Benchmarks.Load;
 
 /// <summary>
-/// The real silo program (<c>Program.Build</c> of silo/, Local profile) in this process, on free loopback ports for
-/// HTTP, silo and gateway, with its own admin key. Everything else is the program's own configuration
-/// (silo/appsettings.json, copied beside this assembly); only the log level is lowered, since the silo's console
-/// is also the load generator's.
+/// The real silo program (<c>Program.Build</c> of silo/; Local profile unless settings say otherwise) in this process,
+/// on free loopback ports for HTTP, silo and gateway, with its own admin key. Everything else is the program's own
+/// configuration (silo/appsettings.json, copied beside this assembly) plus the settings given (aws-local: the AwsLocal
+/// profile and the emulators' endpoints); only the log level is lowered, since the silo's console is also the load
+/// generator's.
 /// </summary>
 public sealed class InProcessSilo : IAsyncDisposable
 {
@@ -31,10 +32,10 @@ public sealed class InProcessSilo : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<InProcessSilo> StartAsync(string logLevel)
+    public static async Task<InProcessSilo> StartAsync(string logLevel, IReadOnlyDictionary<string, string>? settings = null)
     {
         var adminKey = "bench-admin-" + Guid.NewGuid().ToString("N");
-        string[] args =
+        List<string> args =
         [
             "--contentRoot", AppContext.BaseDirectory,
             "--urls", "http://127.0.0.1:0",
@@ -44,7 +45,13 @@ public sealed class InProcessSilo : IAsyncDisposable
             "--Logging:LogLevel:Default", logLevel,
             "--Logging:LogLevel:Orleans.Runtime.Silo", logLevel,
         ];
-        var app = Program.Build(args);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            args.Add("--" + key);
+            args.Add(value);
+        }
+
+        var app = Program.Build([.. args]);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new InProcessSilo(app, new Uri(address), adminKey);

@@ -32,8 +32,32 @@ public static class LoadCommand
     /// <summary>Runs a scenario and writes its JSON file; for callers (tests) that want the report itself.</summary>
     public static async Task<(LoadReport Report, string Path)> RunAsync(LoadOptions options, TextWriter output, TextWriter log, CancellationToken cancellationToken = default)
     {
-        InProcessSilo? silo = null;
         using var allocations = options.AllocTypes > 0 ? new AllocationSampler() : null;
+        using var calls = options.HttpCalls > 0 ? new HttpCallCounter() : null;
+        var report = options.Scenario is "aws-local" or "sqs-raw"
+            ? await RunOnLocalAwsAsync(options, output, log, calls, cancellationToken)
+            : await RunOnLocalSiloAsync(options, log, calls, cancellationToken);
+        await output.WriteLineAsync(report.Summary());
+        if (allocations is not null)
+        {
+            await output.WriteLineAsync("allocated (sampled, whole run), by type:");
+            foreach (var (type, percent) in allocations.Top(options.AllocTypes))
+            {
+                await output.WriteLineAsync($"  {percent,5:0.0} %  {type}");
+            }
+        }
+
+        if (report.Ceiling is { } ceiling)
+        {
+            await output.WriteLineAsync(ceiling.RatioLine());
+        }
+
+        return (report, await report.WriteAsync(options.Out));
+    }
+
+    private static async Task<LoadReport> RunOnLocalSiloAsync(LoadOptions options, TextWriter log, HttpCallCounter? calls, CancellationToken cancellationToken)
+    {
+        InProcessSilo? silo = null;
         try
         {
             if (options.Target is null)
@@ -42,28 +66,73 @@ public static class LoadCommand
                 silo = await InProcessSilo.StartAsync(options.SiloLogLevel);
             }
 
-            var report = options.Scenario switch
+            return options.Scenario switch
             {
                 "activations" => await new ActivationsScenario(options, silo!, log).RunAsync(cancellationToken),
-                _ => await new LocalScenario(options, options.Target ?? silo!.BaseAddress, options.AdminKey ?? silo!.AdminKey, log).RunAsync(cancellationToken),
+                _ => await new LocalScenario(options, options.Target ?? silo!.BaseAddress, options.AdminKey ?? silo!.AdminKey, log, calls: calls).RunAsync(cancellationToken),
             };
-            await output.WriteLineAsync(report.Summary());
-            if (allocations is not null)
-            {
-                await output.WriteLineAsync("allocated (sampled, whole run), by type:");
-                foreach (var (type, percent) in allocations.Top(options.AllocTypes))
-                {
-                    await output.WriteLineAsync($"  {percent,5:0.0} %  {type}");
-                }
-            }
-
-            return (report, await report.WriteAsync(options.Out));
         }
         finally
         {
             if (silo is not null)
             {
                 await silo.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// sqs-raw, and aws-local with sqs-raw first on the same SQS endpoint (its report and RESULT line are written on the
+    /// way, and the aws-local report carries the comparison). Without endpoints the emulators of deploy/local are
+    /// started here and stopped at the end.
+    /// </summary>
+    private static async Task<LoadReport> RunOnLocalAwsAsync(LoadOptions options, TextWriter output, TextWriter log, HttpCallCounter? calls, CancellationToken cancellationToken)
+    {
+        LocalAwsEmulators? emulators = null;
+        InProcessSilo? silo = null;
+        try
+        {
+            if (options.SqsUrl is null)
+            {
+                await log.WriteLineAsync("load: starting the local AWS emulators (deploy/local)");
+                emulators = await LocalAwsEmulators.StartAsync();
+                await log.WriteLineAsync($"load: fauxqs (SQS, S3) on {emulators.SqsServiceUrl}, DynamoDB Local on {emulators.DynamoDBServiceUrl}");
+            }
+
+            var sqs = options.SqsUrl ?? emulators!.SqsServiceUrl;
+            var raw = await new SqsRawScenario(options with { Scenario = "sqs-raw" }, sqs, emulators, log, calls).RunAsync(cancellationToken);
+            if (options.Scenario == "sqs-raw")
+            {
+                return raw;
+            }
+
+            await output.WriteLineAsync(raw.Summary());
+            var rawPath = await raw.WriteAsync(options.Out is { } path ? Path.ChangeExtension(path, ".sqs-raw.json") : null);
+            await output.WriteLineAsync($"results: {rawPath}");
+            await output.WriteLineAsync(raw.ResultLine());
+
+            if (options.Target is null)
+            {
+                await log.WriteLineAsync("load: starting the silo in this process, AwsLocal profile");
+                var run = Guid.NewGuid().ToString("N")[..8];
+                silo = await InProcessSilo.StartAsync(options.SiloLogLevel,
+                    LocalAwsEmulators.AwsLocalSettings(run, options.DynamoDBUrl ?? emulators!.DynamoDBServiceUrl, sqs, options.Queues));
+            }
+
+            var report = await new LocalScenario(options, options.Target ?? silo!.BaseAddress, options.AdminKey ?? silo!.AdminKey, log, emulators, calls)
+                .RunAsync(cancellationToken);
+            return report with { Ceiling = CeilingComparison.Of(raw, rawPath, report) };
+        }
+        finally
+        {
+            if (silo is not null)
+            {
+                await silo.DisposeAsync();
+            }
+
+            if (emulators is not null)
+            {
+                await emulators.DisposeAsync();
             }
         }
     }

@@ -6,9 +6,17 @@ namespace SecurityCoach.Benchmarks.Load;
 public sealed record LoadOptions
 {
     public const string Help = """
-        load --scenario local|activations [options]
+        load --scenario local|activations|aws-local|sqs-raw [options]
           --target URL          drive a running silo's HTTP API (needs --admin-key); default: start the silo in this process
           --admin-key KEY       the silo's admin key (with --target)
+          --sqs-url URL         aws-local, sqs-raw: the SQS endpoint (fauxqs); with neither URL the run starts deploy/local's
+          --dynamodb-url URL    emulators on free loopback ports and stops them afterwards. aws-local needs both (or
+                                --target with --sqs-url: the running silo's own SQS)
+          --queues N            aws-local, sqs-raw: event queues (default 8, the AwsLocal profile's QueueCount)
+          --senders N           sqs-raw: concurrent SendMessageBatch loops (default 4)
+          --receivers N         sqs-raw: concurrent ReceiveMessage/DeleteMessageBatch loops, spread over the queues
+                                (default: one per queue, as the silo's pulling agents)
+          --max-backlog N       sqs-raw: senders wait while this many messages are in the queues (default 1000)
           --tenants N           tenants to create (default 4)
           --users N             users in all, spread over the tenants; per event the user is Zipf-distributed (default 10000;
                                 activations: user grains to activate, default 100000)
@@ -16,6 +24,7 @@ public sealed record LoadOptions
           --vendor-mix LIST     request mix by vendor, e.g. crowdstrike:1,zscaler:1,netskope:1 (the default)
           --batch-size N        events per ingest request (default 10)
           --rate N              open loop: target events/s, latency counted from each request's scheduled time
+                                (aws-local: its HTTP part; the sqs-raw ceiling is always a closed loop)
           --concurrency N       closed loop: requests in flight (default 32 when --rate is not given)
           --max-in-flight N     open loop: at most this many requests in flight; past it the schedule slips (default 2048)
           --warmup S            seconds of load before measuring (default 5)
@@ -26,6 +35,8 @@ public sealed record LoadOptions
           --silo-log-level L    log level of the in-process silo (default Warning)
           --activate-via W      activations: direct (an idle grain, default) or ingest (one event per user)
           --alloc-types N       also sample allocations by type (runtime GC events) and list the top N (default 0: off)
+          --http-calls N        also count this process's HTTP calls in the measured window by operation (DynamoDB and SQS
+                                calls by their X-Amz-Target) and list the top N per event (default 0: off)
           --out FILE            JSON result (default bench/results/<scenario>-<utc timestamp>.json)
         """;
 
@@ -34,6 +45,18 @@ public sealed record LoadOptions
     public Uri? Target { get; init; }
 
     public string? AdminKey { get; init; }
+
+    public Uri? SqsUrl { get; init; }
+
+    public Uri? DynamoDBUrl { get; init; }
+
+    public int Queues { get; init; } = 8;
+
+    public int SqsSenders { get; init; } = 4;
+
+    public int? SqsReceivers { get; init; }
+
+    public int MaxBacklog { get; init; } = 1000;
 
     public int Tenants { get; init; } = 4;
 
@@ -70,11 +93,15 @@ public sealed record LoadOptions
 
     public int AllocTypes { get; init; }
 
+    public int HttpCalls { get; init; }
+
     public bool ShowHelp { get; init; }
 
     public int UserCount => Users ?? (Scenario == "activations" ? 100_000 : 10_000);
 
     public int ClosedLoopConcurrency => Concurrency ?? 32;
+
+    public int ReceiverCount => SqsReceivers ?? Queues;
 
     /// <summary>Parses the arguments after <c>load</c>; an error names the argument and what is wrong.</summary>
     public static LoadOptions Parse(IReadOnlyList<string> args)
@@ -97,8 +124,14 @@ public sealed record LoadOptions
             options = name switch
             {
                 "--scenario" => options with { Scenario = value },
-                "--target" => options with { Target = Uri.TryCreate(value, UriKind.Absolute, out var uri) ? uri : throw Invalid(name, value, "an absolute URL") },
+                "--target" => options with { Target = Url(name, value) },
                 "--admin-key" => options with { AdminKey = value },
+                "--sqs-url" => options with { SqsUrl = Url(name, value) },
+                "--dynamodb-url" => options with { DynamoDBUrl = Url(name, value) },
+                "--queues" => options with { Queues = Positive(name, value) },
+                "--senders" => options with { SqsSenders = Positive(name, value) },
+                "--receivers" => options with { SqsReceivers = Positive(name, value) },
+                "--max-backlog" => options with { MaxBacklog = Positive(name, value) },
                 "--tenants" => options with { Tenants = Positive(name, value) },
                 "--users" => options with { Users = Positive(name, value) },
                 "--zipf" => options with { ZipfExponent = NonNegative(name, value) },
@@ -116,6 +149,7 @@ public sealed record LoadOptions
                 "--activate-via" => options with { ActivateVia = value is "direct" or "ingest" ? value : throw Invalid(name, value, "direct or ingest") },
                 "--out" => options with { Out = value },
                 "--alloc-types" => options with { AllocTypes = Positive(name, value) },
+                "--http-calls" => options with { HttpCalls = Positive(name, value) },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
@@ -130,11 +164,42 @@ public sealed record LoadOptions
             return this;
         }
 
-        if (Scenario is not ("local" or "activations"))
+        if (Scenario is not ("local" or "activations" or "aws-local" or "sqs-raw"))
         {
             throw new ArgumentException(Scenario.Length == 0
-                ? "--scenario is required: local or activations"
-                : $"--scenario {Scenario}: unknown; built are local and activations (aws-local, sqs-raw and workflow are not built yet)");
+                ? "--scenario is required: local, activations, aws-local or sqs-raw"
+                : $"--scenario {Scenario}: unknown; built are local, activations, aws-local and sqs-raw (workflow is not built yet)");
+        }
+
+        if ((SqsUrl is not null || DynamoDBUrl is not null) && Scenario is not ("aws-local" or "sqs-raw"))
+        {
+            throw new ArgumentException("--sqs-url and --dynamodb-url are for the aws-local and sqs-raw scenarios");
+        }
+
+        if (Scenario == "sqs-raw")
+        {
+            if (Target is not null || Rate is not null || Concurrency is not null)
+            {
+                throw new ArgumentException("sqs-raw talks to SQS only, in a closed loop: --target, --rate and --concurrency do not apply (see --senders, --receivers)");
+            }
+
+            if (DynamoDBUrl is not null)
+            {
+                throw new ArgumentException("sqs-raw uses no DynamoDB: --dynamodb-url is for aws-local");
+            }
+        }
+
+        if (Scenario == "aws-local")
+        {
+            if (Target is not null && SqsUrl is null)
+            {
+                throw new ArgumentException("aws-local with --target needs --sqs-url, the running silo's SQS endpoint, for the sqs-raw ceiling");
+            }
+
+            if (Target is null && (SqsUrl is null) != (DynamoDBUrl is null))
+            {
+                throw new ArgumentException("aws-local needs both --sqs-url and --dynamodb-url, or neither (the run then starts the emulators)");
+            }
         }
 
         if (Target is not null && string.IsNullOrEmpty(AdminKey))
@@ -181,6 +246,9 @@ public sealed record LoadOptions
 
         return mix.Count > 0 ? mix : throw Invalid("--vendor-mix", value, "at least one vendor with a positive weight");
     }
+
+    private static Uri Url(string name, string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) ? uri : throw Invalid(name, value, "an absolute URL");
 
     private static int Positive(string name, string value) =>
         int.TryParse(value, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw Invalid(name, value, "a positive integer");

@@ -71,6 +71,15 @@ public sealed record LoadReport(
     ProcessCost? ProcessCost,
     IReadOnlyDictionary<string, double>? Figures)
 {
+    /// <summary>sqs-raw: the queues, the loop's shape and what went through.</summary>
+    public SqsRawDetail? SqsRaw { get; init; }
+
+    /// <summary>aws-local: the sqs-raw ceiling measured in the same run, and the ratios.</summary>
+    public CeilingComparison? Ceiling { get; init; }
+
+    /// <summary>With <c>--http-calls</c>: this process's HTTP calls in the measured window, by operation.</summary>
+    public IReadOnlyList<HttpCallFigures>? HttpCalls { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -109,6 +118,30 @@ public sealed record LoadReport(
         {
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"process: {p.CpuMsPerEvent:0.###} ms CPU and {p.AllocatedBytesPerEvent:0} B allocated per event, {p.GcPausePercent:0.#} % of the time in GC pauses, GCs {p.Gen0}/{p.Gen1}/{p.Gen2}");
+            if (p.CompanionCpuMsPerEvent is { Count: > 0 } companions)
+            {
+                text.AppendLine("emulators: " + string.Join(", ", companions.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value:0.###} ms CPU per event"))));
+            }
+
+            if (p.MachineBusyPercent is { } busy)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"machine: {busy:0.#} % of all cores busy in the window (every process)");
+            }
+        }
+
+        if (HttpCalls is { Count: > 0 } calls)
+        {
+            text.AppendLine("HTTP calls of this process in the measured window: per event × mean ms per call, operation");
+            foreach (var call in calls)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {call.PerEvent,8:0.###} × {call.MeanMs,8:0.###} ms  {call.Operation}");
+            }
+        }
+
+        if (SqsRaw is { } raw)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"sqs-raw: {raw.Queues} queues, {raw.Senders} senders, {raw.Receivers} receivers; {raw.MessagesSent} messages sent, {raw.MessagesDeleted} received and deleted in {raw.Receives} receives (+{raw.EmptyReceives} empty); {raw.EventsPerMessage:0.###} events and {raw.BodyBytesMean:0} bytes per message");
         }
 
         if (ErrorDetail is { Total: > 0 } e)
@@ -192,31 +225,117 @@ public sealed record LoadReport(
 /// <summary>
 /// What this process spent in the measured window, per accepted event: CPU, allocation, GC. With the silo in
 /// process that is silo and load generator together; with <c>--target</c>, the load generator alone.
+/// <see cref="CompanionCpuMsPerEvent"/>: the CPU of the emulators the run started (aws-local, sqs-raw), per event;
+/// <see cref="MachineBusyPercent"/>: how busy all cores were (Linux), whoever used them.
 /// </summary>
 public sealed record ProcessCost(double CpuMsPerEvent, double AllocatedBytesPerEvent, double GcPausePercent, int Gen0, int Gen1, int Gen2)
 {
+    public IReadOnlyDictionary<string, double>? CompanionCpuMsPerEvent { get; init; }
+
+    public double? MachineBusyPercent { get; init; }
+
     public static ProcessCost Between(ProcessSnapshot start, ProcessSnapshot end, long events, double seconds)
     {
         var perEvent = Math.Max(1, events);
+        Dictionary<string, double>? companions = null;
+        if (start.Companions is not null && end.Companions is not null)
+        {
+            companions = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var (name, cpu) in end.Companions)
+            {
+                companions[name] = Math.Round((cpu - start.Companions.GetValueOrDefault(name)).TotalMilliseconds / perEvent, 3);
+            }
+        }
+
+        var machineTicks = end.MachineTotalTicks - start.MachineTotalTicks;
         return new ProcessCost(
             Math.Round((end.Cpu - start.Cpu).TotalMilliseconds / perEvent, 3),
             Math.Round((double)(end.Allocated - start.Allocated) / perEvent),
             seconds > 0 ? Math.Round(100 * (end.GcPause - start.GcPause).TotalSeconds / seconds, 1) : 0,
             end.Gen0 - start.Gen0,
             end.Gen1 - start.Gen1,
-            end.Gen2 - start.Gen2);
+            end.Gen2 - start.Gen2)
+        {
+            CompanionCpuMsPerEvent = companions,
+            MachineBusyPercent = machineTicks > 0 ? Math.Round(100.0 * (end.MachineBusyTicks - start.MachineBusyTicks) / machineTicks, 1) : null,
+        };
     }
 }
 
-/// <summary>The process's CPU, allocation and GC counters at one moment.</summary>
-public sealed record ProcessSnapshot(TimeSpan Cpu, long Allocated, TimeSpan GcPause, int Gen0, int Gen1, int Gen2)
+/// <summary>
+/// The process's CPU, allocation and GC counters at one moment, the CPU time of companion processes (the emulators a
+/// run started), and the machine's busy and total CPU ticks (Linux <c>/proc/stat</c>; 0 elsewhere).
+/// </summary>
+public sealed record ProcessSnapshot(
+    TimeSpan Cpu, long Allocated, TimeSpan GcPause, int Gen0, int Gen1, int Gen2,
+    IReadOnlyDictionary<string, TimeSpan>? Companions, long MachineBusyTicks, long MachineTotalTicks)
 {
-    public static ProcessSnapshot Take()
+    public static ProcessSnapshot Take(IReadOnlyDictionary<string, TimeSpan>? companions = null)
     {
         using var process = Process.GetCurrentProcess();
+        var (busy, total) = MachineTicks();
         return new ProcessSnapshot(process.TotalProcessorTime, GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(),
-            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), companions, busy, total);
     }
+
+    /// <summary>The first line of /proc/stat: user nice system idle iowait irq softirq steal …; idle and iowait are not busy.</summary>
+    private static (long Busy, long Total) MachineTicks()
+    {
+        if (!File.Exists("/proc/stat"))
+        {
+            return (0, 0);
+        }
+
+        using var reader = new StreamReader("/proc/stat");
+        var fields = (reader.ReadLine() ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long total = 0, idle = 0;
+        for (var i = 1; i < Math.Min(fields.Length, 9); i++)
+        {
+            var ticks = long.Parse(fields[i], CultureInfo.InvariantCulture);
+            total += ticks;
+            if (i is 4 or 5)
+            {
+                idle += ticks;
+            }
+        }
+
+        return (total - idle, total);
+    }
+}
+
+/// <summary>The sqs-raw loop's shape and what went through it; a message carries <see cref="EventsPerMessage"/> events on average.</summary>
+public sealed record SqsRawDetail(
+    int Queues,
+    int Senders,
+    int Receivers,
+    int MaxBacklog,
+    int DistinctMessages,
+    double EventsPerMessage,
+    double BodyBytesMean,
+    long MessagesSent,
+    long MessagesDeleted,
+    long Receives,
+    long EmptyReceives);
+
+/// <summary>
+/// aws-local against the sqs-raw ceiling of the same run: <see cref="RatioEventsPerS"/> compares events accepted by
+/// the API (in SQS) per second, <see cref="RatioDeliveredPerS"/> events coached per second, with events moved through
+/// SQS per second. The issue's target is 70 %.
+/// </summary>
+public sealed record CeilingComparison(string ResultFile, double SqsRawEventsPerS, double RatioEventsPerS, double RatioDeliveredPerS, double Target)
+{
+    public const double IssueTarget = 0.70;
+
+    public static CeilingComparison Of(LoadReport sqsRaw, string resultFile, LoadReport awsLocal) => new(
+        resultFile,
+        Math.Round(sqsRaw.EventsPerS),
+        sqsRaw.EventsPerS > 0 ? Math.Round(awsLocal.EventsPerS / sqsRaw.EventsPerS, 3) : 0,
+        sqsRaw.EventsPerS > 0 ? Math.Round(awsLocal.DeliveredPerS / sqsRaw.EventsPerS, 3) : 0,
+        IssueTarget);
+
+    /// <summary><c>RATIO aws-local/sqs-raw events_per_s=…% delivered_per_s=…% target=70%</c>.</summary>
+    public string RatioLine() => string.Create(CultureInfo.InvariantCulture,
+        $"RATIO aws-local/sqs-raw events_per_s={100 * RatioEventsPerS:0.#}% delivered_per_s={100 * RatioDeliveredPerS:0.#}% target={100 * Target:0}%");
 }
 
 /// <summary>The machine a run was measured on.</summary>

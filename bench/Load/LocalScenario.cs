@@ -11,12 +11,14 @@ using HdrHistogram;
 namespace SecurityCoach.Benchmarks.Load;
 
 /// <summary>
-/// The <c>local</c> scenario: tenants with one campaign each that matches every event and coaches over a webhook
-/// this process serves; vendor events posted to <c>/v1/ingest/{vendor}</c> for a warm-up and a measured window;
-/// then a drain until every accepted event's coaching has arrived (or the drain time is up).
-/// Ingest latency: request sent → 202. End-to-end: request sent → coaching received by the webhook.
+/// The <c>local</c> scenario (and <c>aws-local</c>, the same against a silo in the AwsLocal profile): tenants with one
+/// campaign each that matches every event and coaches over a webhook this process serves; vendor events posted to
+/// <c>/v1/ingest/{vendor}</c> for a warm-up and a measured window; then a drain until every accepted event's coaching
+/// has arrived (or the drain time is up). Ingest latency: request sent → 202. End-to-end: request sent → coaching
+/// received by the webhook. <paramref name="emulators"/>, when the run started them, adds their CPU to the report;
+/// <paramref name="calls"/> the HTTP calls of the measured window.
 /// </summary>
-public sealed class LocalScenario(LoadOptions options, Uri target, string adminKey, TextWriter log)
+public sealed class LocalScenario(LoadOptions options, Uri target, string adminKey, TextWriter log, LocalAwsEmulators? emulators = null, HttpCallCounter? calls = null)
 {
     private const string WebhookSecret = "bench-webhook-secret-0123456789";
 
@@ -61,6 +63,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         var start = Stopwatch.GetTimestamp();
         _measureStart = start + Ticks(options.Warmup);
         var end = _measureStart + Ticks(options.Duration);
+        calls?.Window(_measureStart, end);
         _ = SnapshotAtMeasureStartAsync(cancellationToken);
         using (var progress = new Timer(_ => Progress(sink), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)))
         {
@@ -75,10 +78,12 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         }
 
         var measuredSeconds = DeliveryLedger.MillisecondsSince(_measureStart, Math.Max(_measureStart, Volatile.Read(ref _sendEnd))) / 1000;
-        var atSendEnd = ProcessSnapshot.Take();
+        var atSendEnd = ProcessSnapshot.Take(emulators?.CpuTimes());
         var drainStart = Stopwatch.GetTimestamp();
         await DrainAsync(cancellationToken);
         var drainSeconds = DeliveryLedger.MillisecondsSince(drainStart, Stopwatch.GetTimestamp()) / 1000;
+        // Coachings still on their way when the drain ends count as missing, and must not change the figures being read.
+        await sink.StopAsync();
 
         var accepted = Interlocked.Read(ref _accepted);
         var delivered = _ledger.DeliveredCount;
@@ -87,7 +92,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
             _failedRequests, _failedEvents, _rejectedEvents, Math.Max(0, accepted - delivered),
             sink.Duplicates, sink.Unexpected, sink.BadSignatures, new SortedDictionary<string, long>(_failureReasons, StringComparer.Ordinal));
         return new LoadReport(
-            "local",
+            options.Scenario,
             DateTimeOffset.UtcNow,
             LoadReport.GitCommit(),
             MachineInfo.Current(),
@@ -100,13 +105,16 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
             detail,
             new LoadCounts(_requests, _ledger.Reserved, accepted, delivered, Interlocked.Read(ref _measuredAccepted), Math.Round(measuredSeconds, 3), Math.Round(drainSeconds, 3)),
             ProcessCost.Between(_atMeasureStart ?? atSendEnd, atSendEnd, Interlocked.Read(ref _measuredAccepted), measuredSeconds),
-            null);
+            null)
+        {
+            HttpCalls = calls?.PerEvent(Interlocked.Read(ref _measuredAccepted), options.HttpCalls),
+        };
     }
 
     private async Task SnapshotAtMeasureStartAsync(CancellationToken cancellationToken)
     {
         await Task.Delay(options.Warmup, cancellationToken);
-        _atMeasureStart = ProcessSnapshot.Take();
+        _atMeasureStart = ProcessSnapshot.Take(emulators?.CpuTimes());
     }
 
     /// <summary>Coachings of measured events per second, from the start of the window to the last of them.</summary>
@@ -325,6 +333,10 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
     private Dictionary<string, string> Settings() => new(StringComparer.Ordinal)
     {
         ["target"] = options.Target?.ToString() ?? "in-process silo",
+        ["profile"] = options.Scenario == "aws-local" ? "AwsLocal" : "Local",
+        ["queues"] = options.Scenario == "aws-local" ? Invariant(options.Queues) : "",
+        ["sqs"] = options.Scenario == "aws-local" ? options.SqsUrl?.ToString() ?? emulators?.SqsServiceUrl.ToString() ?? "" : "",
+        ["dynamodb"] = options.Scenario == "aws-local" ? options.DynamoDBUrl?.ToString() ?? emulators?.DynamoDBServiceUrl.ToString() ?? "" : "",
         ["tenants"] = Invariant(options.Tenants),
         ["users"] = Invariant(options.UserCount),
         ["zipf"] = Invariant(options.ZipfExponent),

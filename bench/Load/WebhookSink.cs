@@ -27,6 +27,7 @@ public sealed class WebhookSink : IAsyncDisposable
     private long _unexpected;
     private long _badSignatures;
     private long _lastMeasuredDelivery;
+    private int _stopped;
 
     private WebhookSink(WebApplication app, DeliveryLedger ledger, string secret)
     {
@@ -150,9 +151,18 @@ public sealed class WebhookSink : IAsyncDisposable
         return default;
     }
 
+    /// <summary>Stops taking deliveries (waiting for those being handled), so the figures no longer move.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            await _app.StopAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
     }
 }

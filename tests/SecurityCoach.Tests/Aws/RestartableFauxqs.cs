@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SecurityCoach.Benchmarks.Load;
 
 namespace SecurityCoach.Tests.Aws;
 
@@ -32,17 +33,7 @@ public sealed class RestartableFauxqs : IAsyncDisposable
             return;
         }
 
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
-
-        _process.Dispose();
+        LocalAwsEmulators.Stop(_process);
         _process = null;
     }
 
@@ -91,19 +82,12 @@ public sealed class RestartableFauxqs : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var local = LocalAwsFixture.LocalDirectory();
-        _process = LocalAwsFixture.Launch(
-            Path.Combine(local, "node_modules", ".bin", "node"),
-            ["--no-warnings", Path.Combine(local, "fauxqs-loopback.mjs")],
-            local,
-            new()
-            {
-                ["FAUXQS_PORT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["FAUXQS_DEFAULT_REGION"] = LocalAwsFixture.Region,
-                ["FAUXQS_PERSISTENCE"] = "true",
-                ["FAUXQS_DATA_DIR"] = _dataDirectory,
-            });
-        _port = await LocalAwsFixture.WaitForPort(_process, "fauxqs (restartable)");
+        _process = LocalAwsEmulators.LaunchFauxqs(_port, new()
+        {
+            ["FAUXQS_PERSISTENCE"] = "true",
+            ["FAUXQS_DATA_DIR"] = _dataDirectory,
+        });
+        _port = await LocalAwsEmulators.WaitForPort(_process, "fauxqs (restartable)");
     }
 
     public ValueTask DisposeAsync()

@@ -69,6 +69,7 @@ public static class LoadCommand
             return options.Scenario switch
             {
                 "activations" => await new ActivationsScenario(options, silo!, log).RunAsync(cancellationToken),
+                "workflow" => await new WorkflowScenario(options, silo!, log).RunAsync(cancellationToken),
                 _ => await new LocalScenario(options, options.Target ?? silo!.BaseAddress, options.AdminKey ?? silo!.AdminKey, log, calls: calls).RunAsync(cancellationToken),
             };
         }

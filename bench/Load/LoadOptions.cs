@@ -6,7 +6,7 @@ namespace SecurityCoach.Benchmarks.Load;
 public sealed record LoadOptions
 {
     public const string Help = """
-        load --scenario local|activations|aws-local|sqs-raw [options]
+        load --scenario local|activations|aws-local|sqs-raw|workflow [options]
           --target URL          drive a running silo's HTTP API (needs --admin-key); default: start the silo in this process
           --admin-key KEY       the silo's admin key (with --target)
           --sqs-url URL         aws-local, sqs-raw: the SQS endpoint (fauxqs); with neither URL the run starts deploy/local's
@@ -25,7 +25,9 @@ public sealed record LoadOptions
           --batch-size N        events per ingest request (default 10)
           --rate N              open loop: target events/s, latency counted from each request's scheduled time
                                 (aws-local: its HTTP part; the sqs-raw ceiling is always a closed loop)
-          --concurrency N       closed loop: requests in flight (default 32 when --rate is not given)
+          --concurrency N       closed loop: requests in flight (default 32 when --rate is not given);
+                                workflow: workflows started at once, per wave (default 1000)
+          --workflows N         workflow: workflows to run in all, in waves of --concurrency (default 10000)
           --max-in-flight N     open loop: at most this many requests in flight; past it the schedule slips (default 2048)
           --warmup S            seconds of load before measuring (default 5)
           --duration S          seconds measured (default 20)
@@ -95,6 +97,8 @@ public sealed record LoadOptions
 
     public int HttpCalls { get; init; }
 
+    public int WorkflowCount { get; init; } = 10_000;
+
     public bool ShowHelp { get; init; }
 
     public int UserCount => Users ?? (Scenario == "activations" ? 100_000 : 10_000);
@@ -150,6 +154,7 @@ public sealed record LoadOptions
                 "--out" => options with { Out = value },
                 "--alloc-types" => options with { AllocTypes = Positive(name, value) },
                 "--http-calls" => options with { HttpCalls = Positive(name, value) },
+                "--workflows" => options with { WorkflowCount = Positive(name, value) },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
@@ -164,11 +169,11 @@ public sealed record LoadOptions
             return this;
         }
 
-        if (Scenario is not ("local" or "activations" or "aws-local" or "sqs-raw"))
+        if (Scenario is not ("local" or "activations" or "aws-local" or "sqs-raw" or "workflow"))
         {
             throw new ArgumentException(Scenario.Length == 0
-                ? "--scenario is required: local, activations, aws-local or sqs-raw"
-                : $"--scenario {Scenario}: unknown; built are local, activations, aws-local and sqs-raw (workflow is not built yet)");
+                ? "--scenario is required: local, activations, aws-local, sqs-raw or workflow"
+                : $"--scenario {Scenario}: unknown; the scenarios are local, activations, aws-local, sqs-raw and workflow");
         }
 
         if ((SqsUrl is not null || DynamoDBUrl is not null) && Scenario is not ("aws-local" or "sqs-raw"))
@@ -207,9 +212,9 @@ public sealed record LoadOptions
             throw new ArgumentException("--target needs --admin-key (tenants are created through the admin API)");
         }
 
-        if (Target is not null && Scenario == "activations")
+        if (Target is not null && Scenario is ("activations" or "workflow"))
         {
-            throw new ArgumentException("--scenario activations measures the heap of an in-process silo; it cannot run with --target");
+            throw new ArgumentException($"--scenario {Scenario} runs grains of an in-process silo; it cannot run with --target");
         }
 
         if (Rate is not null && Concurrency is not null)

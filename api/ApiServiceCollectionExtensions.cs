@@ -28,6 +28,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<VendorTimeZones>();
         services.AddSingleton<CallerResolver>();
         services.AddSingleton<TenantRateLimiter>();
+        services.TryAddSingleton<UserDirectoryCache>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.UseOurTypes);
         services.AddOpenApi();
         return services;
@@ -38,6 +39,7 @@ public static class ApiServiceCollectionExtensions
         app.MapTenantApi();
         app.MapCoachingApi();
         app.MapSystemCampaignApi();
+        app.MapUserMappingApi();
         app.MapIngestApi();
         return app;
     }

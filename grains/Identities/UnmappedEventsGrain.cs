@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 
 namespace SecurityCoach.Identities;
 
@@ -41,20 +42,26 @@ public sealed class UnmappedEntry
 /// <summary>
 /// The events of one tenant (key: the tenant id) whose identity no mapping resolved.
 /// Invariants:
-/// - Accepted means kept: <see cref="Add"/> returns after the state holding the events is written, and the ingest
-///   API answers 202 only after that.
+/// - Accepted means kept: <see cref="Add"/> returns after a state write that holds its events, and the ingest API
+///   answers 202 only after that. A call that finds its events already kept (a client's retry after a failed write)
+///   still waits for a write of everything in memory.
 /// - Bounded: at most <see cref="MaxIdentities"/> vendor+identity entries (a new one evicts the least recently seen),
 ///   the newest <see cref="EventsKeptPerIdentity"/> events of each, and <see cref="MaxKeptBytes"/> of event JSON in
 ///   all (over it, the least recently seen identity's oldest event goes first). Every event is counted; those
-///   dropped are counted in <see cref="UnmappedState.NotKept"/>. A repeat of a kept event id (a client's retry) is
-///   neither kept nor counted again.
-/// - Replay, then remove: events that a mapping now resolves are published to their user's stream (through
-///   <see cref="SecurityEventStreams.PublishAsync"/>, as ingest does) before the state without them is written. A
-///   crash in between replays them again, and the user grain drops the event ids it has seen: a replay twice scores once.
+///   dropped are counted in <see cref="UnmappedState.NotKept"/>. A repeat of a kept event id is neither kept nor
+///   counted again.
+/// - Publish, then remove: events that a mapping now resolves are published to their user's stream (through
+///   <see cref="SecurityEventStreams.PublishAsync"/>, as ingest does) and only then removed from memory and written
+///   away; a failed publish removes nothing. A crash between the publish and the write replays them again, and the
+///   user grain drops the event ids it has seen: a replay twice scores once.
 /// - No event is stranded by a race with a mapping change: <see cref="Add"/> resolves each event again against the
-///   current mapping, and replays the kept ones first whenever the mapping moved since they were last resolved.
-/// - One write per call (an ingest request's unmapped events arrive in one call), never one per event.
+///   current mapping, and replays the kept ones first whenever the mapping moved past the version they were last
+///   resolved against. Versions only move forward here.
+/// - Writes are coalesced: the grain is reentrant so that the calls of concurrent ingest requests interleave at their
+///   awaits; one write is in flight at a time and the calls that changed the state meanwhile share the next one. Every
+///   mutation happens in a synchronous stretch between awaits, so no call sees another's half-made change.
 /// </summary>
+[Reentrant]
 public sealed partial class UnmappedEventsGrain(
     [PersistentState("unmapped")] IPersistentState<UnmappedState> state,
     UserDirectoryCache directories,
@@ -70,6 +77,12 @@ public sealed partial class UnmappedEventsGrain(
     private readonly HashSet<(string Vendor, string EventId)> _keptIds = [];
     private string _tenantId = "";
     private long _keptBytes;
+
+    // Write coalescing: changes are numbered; a write covers every change made before it started.
+    private long _changes;
+    private long _written;
+    private long _writingCovers;
+    private Task? _writing;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -89,82 +102,64 @@ public sealed partial class UnmappedEventsGrain(
 
     public async Task Add(SecurityEvent[] events)
     {
-        try
+        var directory = await CurrentDirectory();
+        var resolved = new Dictionary<string, List<SecurityEvent>>(StringComparer.Ordinal);
+        var replay = directory.Version > state.State.ResolvedAgainstVersion ? Resolvable(directory, resolved) : null;
+        var kept = false;
+        var now = time.GetUtcNow();
+        foreach (var evt in events)
         {
-            var directory = await directories.GetAsync(_tenantId);
-            var resolved = new Dictionary<string, List<SecurityEvent>>(StringComparer.Ordinal);
-            var changed = directory.Version != state.State.ResolvedAgainstVersion;
-            if (changed)
+            if (!string.Equals(evt.TenantId, _tenantId, StringComparison.Ordinal))
             {
-                TakeResolved(directory, resolved);
+                LogForeignEvent(_tenantId, evt.TenantId, evt.EventId);
+                continue;
             }
 
-            var now = time.GetUtcNow();
-            foreach (var evt in events)
+            if (directory.Resolve(evt.UserKey, evt.IdentityKind) is { } user)
             {
-                if (!string.Equals(evt.TenantId, _tenantId, StringComparison.Ordinal))
-                {
-                    LogForeignEvent(_tenantId, evt.TenantId, evt.EventId);
-                    continue;
-                }
-
-                if (directory.Resolve(evt.UserKey, evt.IdentityKind) is { } user)
-                {
-                    AddTo(resolved, user, evt.AssignUser(user));
-                }
-                else
-                {
-                    changed |= Keep(evt, now);
-                }
+                AddTo(resolved, user, evt.AssignUser(user));
             }
-
-            await SecurityEventStreams.PublishAsync(this.GetStreamProvider(SecurityEventStreams.ProviderName), _tenantId, resolved);
-            if (changed)
+            else
             {
-                await state.WriteStateAsync();
+                kept |= Keep(evt, now);
             }
         }
-        catch
+
+        await SecurityEventStreams.PublishAsync(this.GetStreamProvider(SecurityEventStreams.ProviderName), _tenantId, resolved);
+        if (replay is not null)
         {
-            // This activation's memory may already lack events that were not written away or published; a fresh
-            // activation starts again from the last written state.
-            DeactivateOnIdle();
-            throw;
+            Remove(replay, directory.Version);
+            kept = true;
         }
+
+        await PersistAsync(kept);
     }
 
     public async Task<ReplayResult> Replay()
     {
-        try
+        var directory = await CurrentDirectory();
+        if (directory.Version <= state.State.ResolvedAgainstVersion)
         {
-            var directory = await directories.GetAsync(_tenantId);
-            if (directory.Version == state.State.ResolvedAgainstVersion)
-            {
-                return new ReplayResult(0, 0);
-            }
-
-            var resolved = new Dictionary<string, List<SecurityEvent>>(StringComparer.Ordinal);
-            var identities = TakeResolved(directory, resolved);
-            await SecurityEventStreams.PublishAsync(this.GetStreamProvider(SecurityEventStreams.ProviderName), _tenantId, resolved);
-            await state.WriteStateAsync();
-            var events = 0;
-            foreach (var list in resolved.Values)
-            {
-                events += list.Count;
-            }
-
-            if (events > 0 || identities > 0)
-            {
-                LogReplayed(_tenantId, events, identities, directory.Version);
-            }
-
-            return new ReplayResult(events, identities);
+            return new ReplayResult(0, 0);
         }
-        catch
+
+        var resolved = new Dictionary<string, List<SecurityEvent>>(StringComparer.Ordinal);
+        var replay = Resolvable(directory, resolved);
+        await SecurityEventStreams.PublishAsync(this.GetStreamProvider(SecurityEventStreams.ProviderName), _tenantId, resolved);
+        var identities = Remove(replay, directory.Version);
+        await PersistAsync(changed: true);
+        var events = 0;
+        foreach (var (_, published) in replay)
         {
-            DeactivateOnIdle();
-            throw;
+            events += published.Length;
         }
+
+        if (identities > 0)
+        {
+            LogReplayed(_tenantId, events, identities, directory.Version);
+        }
+
+        return new ReplayResult(events, identities);
     }
 
     public ValueTask<UnmappedView> List()
@@ -180,36 +175,112 @@ public sealed partial class UnmappedEventsGrain(
     }
 
     /// <summary>
-    /// Moves the events of every identity the directory resolves into <paramref name="resolved"/>, as their user's,
-    /// and removes those identities (kept events or not); returns how many identities. Marks the kept events as
-    /// resolved against this version.
+    /// The tenant's mapping, never older than the version the kept events were resolved against: a concurrent call
+    /// may have seen a newer one first, and asking the cache again catches up, since it keeps the newest it has seen.
     /// </summary>
-    private int TakeResolved(UserDirectory directory, Dictionary<string, List<SecurityEvent>> resolved)
+    private async ValueTask<UserDirectory> CurrentDirectory()
     {
-        var identities = 0;
-        var entries = state.State.Entries;
-        for (var i = entries.Count - 1; i >= 0; i--)
+        var directory = await directories.GetAsync(_tenantId);
+        return directory.Version < state.State.ResolvedAgainstVersion ? await directories.GetAsync(_tenantId) : directory;
+    }
+
+    /// <summary>
+    /// The entries whose identity the directory resolves, each with the events it keeps now; those events are added
+    /// to <paramref name="resolved"/> as their user's. Nothing is removed yet.
+    /// </summary>
+    private List<(UnmappedEntry Entry, SecurityEvent[] Events)> Resolvable(UserDirectory directory, Dictionary<string, List<SecurityEvent>> resolved)
+    {
+        var found = new List<(UnmappedEntry, SecurityEvent[])>();
+        foreach (var entry in state.State.Entries)
         {
-            var entry = entries[i];
             if (directory.Resolve(entry.Identity, entry.Kind) is not { } user)
             {
                 continue;
             }
 
-            identities++;
-            foreach (var evt in entry.Events)
+            var events = entry.Events.ToArray();
+            foreach (var evt in events)
             {
                 AddTo(resolved, user, evt.AssignUser(user));
-                _keptIds.Remove((evt.Vendor, evt.EventId));
-                _keptBytes -= evt.Json.Length;
             }
 
-            _entries.Remove((entry.Vendor, entry.Identity));
-            entries.RemoveAt(i);
+            found.Add((entry, events));
         }
 
-        state.State.ResolvedAgainstVersion = directory.Version;
+        return found;
+    }
+
+    /// <summary>
+    /// After their publish: removes the published events and every entry left without events (one that another call
+    /// kept an event in meanwhile stays); the kept events now count as resolved against <paramref name="version"/>.
+    /// Returns how many identities left the list.
+    /// </summary>
+    private int Remove(List<(UnmappedEntry Entry, SecurityEvent[] Events)> published, long version)
+    {
+        var identities = 0;
+        foreach (var (entry, events) in published)
+        {
+            foreach (var evt in events)
+            {
+                if (entry.Events.Remove(evt))
+                {
+                    _keptIds.Remove((evt.Vendor, evt.EventId));
+                    _keptBytes -= evt.Json.Length;
+                }
+            }
+
+            if (entry.Events.Count == 0 && _entries.Remove((entry.Vendor, entry.Identity)))
+            {
+                state.State.Entries.Remove(entry);
+                identities++;
+            }
+        }
+
+        state.State.ResolvedAgainstVersion = Math.Max(state.State.ResolvedAgainstVersion, version);
         return identities;
+    }
+
+    /// <summary>
+    /// Returns once every change made so far (this caller's included, when <paramref name="changed"/>) is written. One
+    /// write is in flight at a time; a caller whose change it may not hold waits for it and then starts (or joins)
+    /// the next, which holds the changes of everyone who waited. A failed write fails the callers it covered.
+    /// </summary>
+    private async Task PersistAsync(bool changed)
+    {
+        var needed = changed ? ++_changes : _changes;
+        while (_written < needed)
+        {
+            if (_writing is { IsCompleted: false } inFlight)
+            {
+                if (_writingCovers >= needed)
+                {
+                    await inFlight;
+                    return;
+                }
+
+                try
+                {
+                    await inFlight;
+                }
+                catch
+                {
+                    // The callers it covered see the error; this caller's change rides the next write.
+                }
+
+                continue;
+            }
+
+            _writingCovers = _changes;
+            var write = WriteAsync(_changes);
+            _writing = write;
+            await write;
+        }
+    }
+
+    private async Task WriteAsync(long covers)
+    {
+        await state.WriteStateAsync();
+        _written = Math.Max(_written, covers);
     }
 
     /// <summary>Counts and keeps one unresolved event within the limits; false for a kept event id seen again.</summary>

@@ -19,13 +19,13 @@ public sealed class UserMappingEndToEndTests(SiloFactory silo)
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
 
-    private async Task<(string TenantId, HttpClient Client, string Hook)> TenantWithCampaignAsync()
+    private async Task<(string TenantId, HttpClient Client, string Hook)> TenantWithCampaignAsync(string pattern = """{"class_uid":[2004]}""")
     {
         var (tenantId, key) = await silo.NewTenantAsync("um");
         var client = silo.ClientWithKey(key);
         var hook = silo.Webhooks.NewHook(Secret);
         var campaign = $$"""
-            {"name":"Detections","pattern":{"class_uid":[2004]},"riskWeight":20,
+            {"name":"Detections","pattern":{{pattern}},"riskWeight":20,
              "tip":{"title":"About {{"{{"}}finding_info.title{{"}}"}}","body":"Seen on {{"{{"}}device.hostname{{"}}"}}."},
              "channels":[{"type":"webhook","url":"{{hook}}","secret":"{{Secret}}"}]}
             """;
@@ -199,5 +199,35 @@ public sealed class UserMappingEndToEndTests(SiloFactory silo)
         var delivered = Assert.Single(await silo.Webhooks.WaitForAsync(hook, 1, TimeSpan.FromSeconds(15), "coaching of the late event"));
         Assert.Equal("kiosk@example.com", delivered.Body.GetProperty("userKey").GetString());
         Assert.Empty((await Unmapped(client, tenantId)).GetProperty("identities").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_firewall_line_without_a_user_waits_under_its_source_ip_until_an_alias_names_the_ip()
+    {
+        var (tenantId, client, hook) = await TenantWithCampaignAsync("""{"class_uid":[4001],"disposition":["Blocked"]}""");
+        using var _ = client;
+        const string line = "1,2026/01/05 15:01:00,013201009876,TRAFFIC,deny,2561,2026/01/05 15:00:59,10.44.7.8,198.51.100.45,203.0.113.10,198.51.100.45,deny-smb-out,,,ms-ds-smb,vsys1,trust,untrust,ethernet1/2,ethernet1/1,fwd-to-siem,,90177,1,61022,445,,,0x400053,tcp,deny,18342,2211,16131,31,2026/01/05 15:00:59,12,any,,7301010,0x8000000000000000,10.0.0.0-10.255.255.255,Ireland,,14,17,policy-deny,,,,,,PA-VM-LIS-01";
+        using (var ingest = await client.PostAsync("/v1/ingest/paloalto", new StringContent(line, Encoding.UTF8, "text/plain")))
+        {
+            Assert.Equal(1, (await ingest.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("unmapped").GetInt32());
+        }
+
+        var entry = Assert.Single((await Unmapped(client, tenantId)).GetProperty("identities").EnumerateArray());
+        Assert.Equal(("paloalto", "10.44.7.8", "ip"), (entry.GetProperty("vendor").GetString(), entry.GetProperty("identity").GetString(), entry.GetProperty("kind").GetString()));
+
+        // The domain rule never turns an address into a mailbox; an alias for the IP (here as CSV) does.
+        using (var domain = await client.PutAsync($"/v1/tenants/{tenantId}/aliases", Json("""{"aliases":[],"domain":"example.com"}""")))
+        {
+            Assert.Equal(0, (await domain.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetProperty("events").GetInt32());
+        }
+
+        using (var alias = await client.PutAsync($"/v1/tenants/{tenantId}/aliases", new StringContent("identity,user\n10.44.7.8,build-server-owner@example.com\n", Encoding.UTF8, "text/csv")))
+        {
+            Assert.Equal(1, (await alias.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetProperty("events").GetInt32());
+        }
+
+        var delivered = Assert.Single(await silo.Webhooks.WaitForAsync(hook, 1, TimeSpan.FromSeconds(15), "coaching of the firewall line"));
+        Assert.Equal("build-server-owner@example.com", delivered.Body.GetProperty("userKey").GetString());
+        Assert.Equal("10.44.7.8", delivered.Body.GetProperty("event").GetProperty("src_endpoint").GetProperty("ip").GetString());
     }
 }

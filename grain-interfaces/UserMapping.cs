@@ -85,10 +85,9 @@ public sealed record UnmappedIdentityView(
 /// <summary>A tenant's unmapped events: per vendor and identity, most events first.</summary>
 [GenerateSerializer, Immutable]
 public sealed record UnmappedView(
-    [property: Id(0)] long MappingVersion,
-    [property: Id(1)] long Events,
-    [property: Id(2)] long NotKept,
-    [property: Id(3)] UnmappedIdentityView[] Identities);
+    [property: Id(0)] long Events,
+    [property: Id(1)] long NotKept,
+    [property: Id(2)] UnmappedIdentityView[] Identities);
 
 /// <summary>What a replay published: events and the identities they belonged to, now removed from the list.</summary>
 [GenerateSerializer, Immutable]

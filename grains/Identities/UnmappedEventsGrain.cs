@@ -171,7 +171,7 @@ public sealed partial class UnmappedEventsGrain(
                 [.. e.Events.AsEnumerable().Reverse().Take(SamplesListed)
                     .Select(evt => new UnmappedSample(evt.EventId, DateTimeOffset.FromUnixTimeMilliseconds(evt.TimeMs), evt.Json))]))
             .ToArray();
-        return ValueTask.FromResult(new UnmappedView(s.ResolvedAgainstVersion, s.Entries.Sum(e => e.Count), s.NotKept, entries));
+        return ValueTask.FromResult(new UnmappedView(s.Entries.Sum(e => e.Count), s.NotKept, entries));
     }
 
     /// <summary>

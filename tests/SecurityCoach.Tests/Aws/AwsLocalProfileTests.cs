@@ -71,7 +71,7 @@ public sealed class AwsLocalProfileTests(LocalAwsFixture aws)
         var raw = Assert.Single(records, r => r.GetProperty("kind").GetString() == "ingest.raw");
         Assert.Contains("ldt:aws:1", raw.GetProperty("payload").GetString(), StringComparison.Ordinal);
         var normalized = Assert.Single(records, r => r.GetProperty("kind").GetString() == "ingest.normalized");
-        Assert.Equal("jdoe", normalized.GetProperty("user").GetString());
+        Assert.Equal("jdoe@example.com", normalized.GetProperty("user").GetString());
         var score = Assert.Single(records, r => r.GetProperty("kind").GetString() == "score");
         Assert.Equal("malware", score.GetProperty("campaign_id").GetString());
         Assert.Equal(0, score.GetProperty("risk_before").GetDouble(), precision: 3);

@@ -48,9 +48,10 @@ public sealed record IngestServices(
 /// replayed when a mapping resolves them.
 /// 202 means every accepted event is in the stream provider's queue or durably in the unmapped list; when either
 /// refuses, the answer is 503 with Retry-After, and a retry of the whole request is safe because the user grains
-/// and the unmapped list drop event ids they have seen. An accepted request is audited once as sent (<see cref="AuditKinds.IngestRaw"/>) and once per
-/// event as normalized (<see cref="AuditKinds.IngestNormalized"/>: id, user, time and a hash of the OCSF JSON, not the
-/// JSON itself, which embeds the raw record and would store every payload twice).
+/// and the unmapped list drop event ids they have seen. An accepted request is audited once as sent
+/// (<see cref="AuditKinds.IngestRaw"/>) and once per event as normalized (<see cref="AuditKinds.IngestNormalized"/>:
+/// id, user, time and a hash of the OCSF JSON, not the JSON itself, which embeds the raw record and would store
+/// every payload twice).
 /// </summary>
 public static class IngestApi
 {

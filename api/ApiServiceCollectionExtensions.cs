@@ -31,6 +31,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<VendorTimeZones>();
         services.AddSingleton<CallerResolver>();
         services.AddSingleton<TenantRateLimiter>();
+        services.TryAddSingleton<UserDirectoryCache>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.UseOurTypes);
         services.AddRequestTimeouts();
         services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<ApiOptions>>((timeouts, api) =>
@@ -55,6 +56,7 @@ public static class ApiServiceCollectionExtensions
         app.MapCoachingApi();
         app.MapWorkflowApi();
         app.MapSystemCampaignApi();
+        app.MapUserMappingApi();
         app.MapIngestApi();
         return app;
     }

@@ -22,7 +22,11 @@ public sealed record RejectedEvent(
     string Error,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Item = null);
 
-public sealed record IngestResponse(int Accepted, RejectedEvent[] Rejected, string[] EventIds);
+/// <summary>
+/// What an ingest request achieved: <paramref name="Accepted"/> events (their ids in <paramref name="EventIds"/>), of
+/// which <paramref name="Unmapped"/> named no user the tenant's mapping resolves and were kept in its unmapped list.
+/// </summary>
+public sealed record IngestResponse(int Accepted, RejectedEvent[] Rejected, string[] EventIds, int Unmapped);
 
 /// <summary>Dependencies of the ingest endpoint.</summary>
 public sealed record IngestServices(
@@ -32,16 +36,22 @@ public sealed record IngestServices(
     TimeProvider Time,
     TenantRateLimiter RateLimiter,
     VendorTimeZones TimeZones,
+    UserDirectoryCache Directories,
     IAuditLog Audit,
     ILogger<IngestServices> Logger);
 
 /// <summary>
-/// <c>POST /v1/ingest/{vendor}</c>: parse → normalize → publish, grouped by user, to the user's stream.
-/// 202 means every accepted event is in the stream provider's queue; when the provider refuses, the answer is
-/// 503 with Retry-After, and a retry of the whole request is safe because the user grains drop event ids they
-/// have seen. An accepted request is audited once as sent (<see cref="AuditKinds.IngestRaw"/>) and once per
-/// event as normalized (<see cref="AuditKinds.IngestNormalized"/>: id, user, time and a hash of the OCSF JSON, not the
-/// JSON itself, which embeds the raw record and would store every payload twice).
+/// <c>POST /v1/ingest/{vendor}</c>: parse → normalize → resolve the user → publish, grouped by user, to the user's
+/// stream. An identity with '@' is the user; any other goes through the tenant's mapping (<see cref="UserDirectory"/>,
+/// read from the silo's cache: one version check per request, and only when some identity needs it), and events
+/// it does not resolve go to the tenant's <see cref="IUnmappedEventsGrain"/> instead of a stream: accepted, kept, and
+/// replayed when a mapping resolves them.
+/// 202 means every accepted event is in the stream provider's queue or durably in the unmapped list; when either
+/// refuses, the answer is 503 with Retry-After, and a retry of the whole request is safe because the user grains
+/// and the unmapped list drop event ids they have seen. An accepted request is audited once as sent
+/// (<see cref="AuditKinds.IngestRaw"/>) and once per event as normalized (<see cref="AuditKinds.IngestNormalized"/>:
+/// id, user, time and a hash of the OCSF JSON, not the JSON itself, which embeds the raw record and would store
+/// every payload twice).
 /// </summary>
 public static class IngestApi
 {
@@ -109,6 +119,7 @@ public static class IngestApi
             var rejected = new List<RejectedEvent>();
             var eventIds = new List<string>();
             var byUser = new Dictionary<string, List<SecurityEvent>>(StringComparer.Ordinal);
+            List<SecurityEvent>? toResolve = null;
             foreach (var outcome in records.Normalize(normalizer, normalization))
             {
                 if (outcome.Event is not { } normalized)
@@ -118,12 +129,14 @@ public static class IngestApi
                 }
 
                 eventIds.Add(normalized.EventId);
-                if (!byUser.TryGetValue(normalized.UserKey, out var events))
+                if (UserDirectory.IsAddress(normalized.UserKey))
                 {
-                    byUser[normalized.UserKey] = events = [];
+                    AddTo(byUser, normalized.UserKey, normalized);
                 }
-
-                events.Add(normalized);
+                else
+                {
+                    (toResolve ??= []).Add(normalized);
+                }
             }
 
             // A batch in which nothing could be used is the client's error; a partly usable one is accepted so that
@@ -146,7 +159,8 @@ public static class IngestApi
                 return Problems.RateLimited(tenantId, seconds);
             }
 
-            if (!await Publish(services, tenantId, byUser))
+            var unmapped = toResolve is null ? null : await Resolve(services.Directories, tenantId, toResolve, byUser);
+            if (!await Publish(services, tenantId, byUser) || !await KeepUnmapped(services, tenantId, unmapped))
             {
                 context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Problems.Unavailable("The event queue did not take the events; retry the whole request (events are de-duplicated by id).", RetryAfterSeconds);
@@ -154,17 +168,18 @@ public static class IngestApi
 
             if (services.Audit.Enabled)
             {
-                Audit(services.Audit, tenantId, new RawAudit(normalizer.Vendor, mediaType, body.Memory, eventIds, rejected.Count), byUser);
+                Audit(services.Audit, tenantId, new RawAudit(normalizer.Vendor, mediaType, body.Memory, eventIds, rejected.Count), byUser, unmapped);
             }
 
-            return TypedResults.Accepted((string?)null, new IngestResponse(eventIds.Count, [.. rejected], [.. eventIds]));
+            return TypedResults.Accepted((string?)null, new IngestResponse(eventIds.Count, [.. rejected], [.. eventIds], unmapped?.Count ?? 0));
         }
     }
 
     /// <summary>What <see cref="AuditKinds.IngestRaw"/> records of a request.</summary>
     private readonly record struct RawAudit(string Vendor, string MediaType, ReadOnlyMemory<byte> Payload, List<string> EventIds, int Rejected);
 
-    private static void Audit(IAuditLog audit, string tenantId, RawAudit raw, Dictionary<string, List<SecurityEvent>> byUser)
+    private static void Audit(IAuditLog audit, string tenantId, RawAudit raw, Dictionary<string, List<SecurityEvent>> byUser,
+        List<SecurityEvent>? unmapped)
     {
         audit.Record(tenantId, AuditKinds.IngestRaw, raw, static (writer, r) =>
         {
@@ -193,41 +208,91 @@ public static class IngestApi
         {
             foreach (var evt in events)
             {
-                audit.Record(tenantId, AuditKinds.IngestNormalized, evt, static (writer, e) =>
-                {
-                    writer.WriteString("event_id", e.EventId);
-                    writer.WriteString("user", e.UserKey);
-                    writer.WriteString("vendor", e.Vendor);
-                    writer.WriteString("time", DateTimeOffset.FromUnixTimeMilliseconds(e.TimeMs));
-                    Span<byte> hash = stackalloc byte[System.Security.Cryptography.SHA256.HashSizeInBytes];
-                    System.Security.Cryptography.SHA256.HashData(e.Json, hash);
-                    Span<char> hex = stackalloc char[hash.Length * 2];
-                    Convert.TryToHexStringLower(hash, hex, out _);
-                    writer.WriteString("ocsf_sha256", hex);
-                });
+                audit.Record(tenantId, AuditKinds.IngestNormalized, (evt, false), WriteNormalized);
             }
+        }
+
+        foreach (var evt in unmapped ?? [])
+        {
+            audit.Record(tenantId, AuditKinds.IngestNormalized, (evt, true), WriteNormalized);
+        }
+    }
+
+    /// <summary>An <see cref="AuditKinds.IngestNormalized"/> line; an unmapped event's user is its identity, flagged so.</summary>
+    private static readonly Action<Utf8JsonWriter, (SecurityEvent Event, bool Unmapped)> WriteNormalized = static (writer, a) =>
+    {
+        var e = a.Event;
+        writer.WriteString("event_id", e.EventId);
+        writer.WriteString("user", e.UserKey);
+        if (a.Unmapped)
+        {
+            writer.WriteBoolean("unmapped", true);
+        }
+
+        writer.WriteString("vendor", e.Vendor);
+        writer.WriteString("time", DateTimeOffset.FromUnixTimeMilliseconds(e.TimeMs));
+        Span<byte> hash = stackalloc byte[System.Security.Cryptography.SHA256.HashSizeInBytes];
+        System.Security.Cryptography.SHA256.HashData(e.Json, hash);
+        Span<char> hex = stackalloc char[hash.Length * 2];
+        Convert.TryToHexStringLower(hash, hex, out _);
+        writer.WriteString("ocsf_sha256", hex);
+    };
+
+    private static void AddTo(Dictionary<string, List<SecurityEvent>> byUser, string userKey, SecurityEvent evt)
+    {
+        if (!byUser.TryGetValue(userKey, out var events))
+        {
+            byUser[userKey] = events = [];
+        }
+
+        events.Add(evt);
+    }
+
+    /// <summary>Adds the events whose identity the tenant's mapping resolves to their user's batch; returns the others (null when none).</summary>
+    private static async Task<List<SecurityEvent>?> Resolve(UserDirectoryCache directories, string tenantId, List<SecurityEvent> events,
+        Dictionary<string, List<SecurityEvent>> byUser)
+    {
+        var directory = await directories.GetAsync(tenantId);
+        List<SecurityEvent>? unmapped = null;
+        foreach (var evt in events)
+        {
+            if (directory.Resolve(evt.UserKey, evt.IdentityKind) is { } user)
+            {
+                AddTo(byUser, user, evt.AssignUser(user));
+            }
+            else
+            {
+                (unmapped ??= []).Add(evt);
+            }
+        }
+
+        return unmapped;
+    }
+
+    private static async Task<bool> KeepUnmapped(IngestServices services, string tenantId, List<SecurityEvent>? unmapped)
+    {
+        if (unmapped is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            await services.Cluster.GetGrain<IUnmappedEventsGrain>(tenantId).Add([.. unmapped]);
+            return true;
+        }
+        catch (Exception e)
+        {
+            services.Logger.LogError(e, "Keeping {Events} unmapped events of tenant {TenantId} failed", unmapped.Count, tenantId);
+            return false;
         }
     }
 
     private static async Task<bool> Publish(IngestServices services, string tenantId, Dictionary<string, List<SecurityEvent>> byUser)
     {
-        if (byUser.Count == 0)
-        {
-            return true;
-        }
-
-        var provider = services.Cluster.GetStreamProvider(SecurityEventStreams.ProviderName);
-        var sends = new Task[byUser.Count];
-        var i = 0;
-        foreach (var (userKey, events) in byUser)
-        {
-            var stream = provider.GetStream<SecurityEventBatch>(SecurityEventStreams.ForUser(tenantId, userKey));
-            sends[i++] = stream.OnNextAsync(new SecurityEventBatch([.. events]));
-        }
-
         try
         {
-            await Task.WhenAll(sends);
+            await SecurityEventStreams.PublishAsync(services.Cluster.GetStreamProvider(SecurityEventStreams.ProviderName), tenantId, byUser);
             return true;
         }
         catch (Exception e)

@@ -14,6 +14,13 @@ public sealed record SecurityEvent(
     [property: Id(4)] string Vendor,
     [property: Id(5)] byte[] Json)
 {
+    /// <summary>
+    /// What <see cref="UserKey"/> names: an account (e-mail, UPN, user name, <c>DOMAIN\user</c>, SID) or, for an event
+    /// that names no account, a device. Only an account name may be completed by the tenant's domain rule.
+    /// </summary>
+    [Id(6)]
+    public IdentityKind IdentityKind { get; init; }
+
     /// <summary>The deepest vendor JSON the ingest API accepts (its configurable limit may not exceed this).</summary>
     public const int MaxVendorJsonDepth = 100;
 

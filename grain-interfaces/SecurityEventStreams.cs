@@ -1,3 +1,5 @@
+using Orleans.Streams;
+
 namespace SecurityCoach;
 
 /// <summary>Names of the stream that carries normalized events from the API to the user grains.</summary>
@@ -11,6 +13,30 @@ public static class SecurityEventStreams
 
     /// <summary>One stream per user: the key is the user grain's key, so the implicit subscription lands there.</summary>
     public static StreamId ForUser(string tenantId, string userKey) => StreamId.Create(Namespace, GrainKeys.User(tenantId, userKey));
+
+    /// <summary>
+    /// Publishes each user's events as one <see cref="SecurityEventBatch"/> to that user's stream, all users at once;
+    /// completes when the provider has taken every batch, and faults when it refused any (then a publish of the same
+    /// events again is safe: user grains drop event ids they have seen). Ingest and the replay of unmapped events
+    /// both publish through here.
+    /// </summary>
+    public static Task PublishAsync(IStreamProvider provider, string tenantId, Dictionary<string, List<SecurityEvent>> byUser)
+    {
+        if (byUser.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var sends = new Task[byUser.Count];
+        var i = 0;
+        foreach (var (userKey, events) in byUser)
+        {
+            var stream = provider.GetStream<SecurityEventBatch>(ForUser(tenantId, userKey));
+            sends[i++] = stream.OnNextAsync(new SecurityEventBatch([.. events]));
+        }
+
+        return Task.WhenAll(sends);
+    }
 }
 
 /// <summary>Grain keys. Every key starts with the tenant id, so no call can name another tenant's grain by accident.</summary>

@@ -10,7 +10,7 @@ using SecurityCoach.Risk;
 
 namespace SecurityCoach;
 
-/// <summary>Registers what the grains need: options, channels, the campaign cache, a clock.</summary>
+/// <summary>Registers what the grains need: options, channels, the campaign and user-mapping caches, a clock.</summary>
 public static class GrainServiceCollectionExtensions
 {
     public static IServiceCollection AddSecurityCoachGrains(this IServiceCollection services, IConfiguration configuration)
@@ -49,6 +49,8 @@ public static class GrainServiceCollectionExtensions
         services.AddSingleton<CampaignValidator>();
         services.AddSingleton<CampaignSetCache>();
         services.AddSingleton<CoachingWorkflows>();
+        // Shared with the ingest API when both run in one silo: one compiled mapping per tenant and silo.
+        services.TryAddSingleton<UserDirectoryCache>();
         return services;
     }
 }

@@ -112,35 +112,45 @@ public static class RequestBody
 
         using (body)
         {
-            JsonDocument document;
+            return ParseJson<T>(body.Memory);
+        }
+    }
+
+    /// <summary>
+    /// Parses a JSON object into <typeparamref name="T"/>: 400 when it is not a JSON object, 422 naming the field when
+    /// a value has the wrong type or the field is unknown.
+    /// </summary>
+    public static (T? Value, ProblemHttpResult? Problem) ParseJson<T>(ReadOnlyMemory<byte> body)
+        where T : class
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.BadRequest("malformed-json", $"The body is not valid JSON: {e.Message}"));
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, Problems.BadRequest("malformed-json", "The body must be a JSON object."));
+            }
+
             try
             {
-                document = JsonDocument.Parse(body.Memory, new JsonDocumentOptions { MaxDepth = 64 });
+                var value = document.RootElement.Deserialize<T>(ApiJson.Strict);
+                return value is null
+                    ? (null, Problems.BadRequest("malformed-json", "The body must be a JSON object."))
+                    : (value, null);
             }
             catch (JsonException e)
             {
-                return (null, Problems.BadRequest("malformed-json", $"The body is not valid JSON: {e.Message}"));
-            }
-
-            using (document)
-            {
-                if (document.RootElement.ValueKind != JsonValueKind.Object)
-                {
-                    return (null, Problems.BadRequest("malformed-json", "The body must be a JSON object."));
-                }
-
-                try
-                {
-                    var value = document.RootElement.Deserialize<T>(ApiJson.Strict);
-                    return value is null
-                        ? (null, Problems.BadRequest("malformed-json", "The body must be a JSON object."))
-                        : (value, null);
-                }
-                catch (JsonException e)
-                {
-                    var field = (e.Path ?? "$").TrimStart('$').TrimStart('.');
-                    return (null, Problems.Invalid([new FieldError(field.Length == 0 ? "(body)" : field, DescribeJsonError(e))]));
-                }
+                var field = (e.Path ?? "$").TrimStart('$').TrimStart('.');
+                return (null, Problems.Invalid([new FieldError(field.Length == 0 ? "(body)" : field, DescribeJsonError(e))]));
             }
         }
     }

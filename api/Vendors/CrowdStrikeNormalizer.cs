@@ -14,6 +14,8 @@ namespace SecurityCoach.Api.Vendors;
 /// it names one detection across the whole Falcon cloud and is the same whether the detection arrives by Event
 /// Streams or by the Alerts API, so a detection forwarded both ways is coached once. <c>metadata.offset</c> is
 /// not used: it is a position in one stream partition, not a name for the detection.
+/// A detection without a user (no logged-on user, a scan) is keyed by its host name, else its local IP: a device
+/// identity that only the tenant's aliases resolve.
 /// </remarks>
 internal sealed class CrowdStrikeNormalizer : IEventNormalizer
 {
@@ -85,14 +87,21 @@ internal sealed class CrowdStrikeNormalizer : IEventNormalizer
             return VendorJson.Fail("CrowdStrike event stream record has no 'event' object", out normalized, out error);
         }
 
-        // Endpoint detections carry no e-mail; the logon name is the user (DOMAIN\user or a UPN on some hosts).
+        // Endpoint detections carry no e-mail; the logon name is the user (DOMAIN\user or a UPN on some hosts), else
+        // the host is the identity (a detection with no logged-on user).
         var userName = e.Prop("UserName"u8);
-        if (!userName.HasText())
+        var host = e.Prop("Hostname"u8).Or(e.Prop("ComputerName"u8));
+        var kind = IdentityKind.Account;
+        var userKey = "";
+        if (userName.HasText())
         {
-            return VendorJson.Fail("no user: expected one of event.UserName", out normalized, out error);
+            userKey = VendorJson.UserKey(userName);
         }
-
-        var userKey = VendorJson.UserKey(userName);
+        else if (!VendorJson.TryDevice(host, e.Prop("LocalIP"u8), out userKey, out kind))
+        {
+            return VendorJson.Fail("no user and no device: expected one of event.UserName, event.Hostname, event.ComputerName, event.LocalIP",
+                out normalized, out error);
+        }
         var eventId = VendorJson.EventId(e.Prop("CompositeId"u8).Or(e.Prop("DetectId"u8)), raw);
         var time = VendorTime.TryEpoch(metadata.Prop("eventCreationTime"u8), out var created) ? created : context.ReceivedAtMs;
         var title = e.Prop("Name"u8).Or(e.Prop("DetectName"u8));
@@ -104,7 +113,7 @@ internal sealed class CrowdStrikeNormalizer : IEventNormalizer
         writer.WriteText("message"u8, description.Or(title));
         writer.WriteMetadata(eventId, default, "Falcon"u8, "CrowdStrike"u8, eventType);
         writer.WriteActor(userName.IsEmail() ? userName : default, userName, default, e.Prop("LogonDomain"u8));
-        writer.WriteEndpoint("device"u8, e.Prop("Hostname"u8).Or(e.Prop("ComputerName"u8)), e.Prop("LocalIP"u8));
+        writer.WriteEndpoint("device"u8, host, e.Prop("LocalIP"u8));
         writer.WriteFile(e.Prop("FileName"u8), e.Prop("FilePath"u8), e.Prop("SHA256String"u8), e.Prop("MD5String"u8));
         writer.WriteDisposition(Disposition(
             e.Prop("PatternDispositionFlags"u8), "PolicyDisabled"u8, "QuarantineFile"u8, StreamPreventionFlags,
@@ -113,7 +122,7 @@ internal sealed class CrowdStrikeNormalizer : IEventNormalizer
         writer.WriteUnmapped(e, StreamMapped);
         var json = OcsfOutput.End(writer, raw, context.TenantId, userKey);
 
-        normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json);
+        normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json) { IdentityKind = kind };
         error = null;
         return true;
     }
@@ -127,20 +136,25 @@ internal sealed class CrowdStrikeNormalizer : IEventNormalizer
         var email = upn.IsEmail() ? upn : userName.IsEmail() ? userName : default;
         var name = userName.HasText() ? userName : raw.Prop("source_account_sam_account_name"u8);
         var keySource = email.HasText() ? email : name;
-        if (!keySource.HasText())
+        var device = raw.Prop("device"u8);
+        var kind = IdentityKind.Account;
+        var userKey = "";
+        if (keySource.HasText())
         {
-            return VendorJson.Fail("no user: expected one of source_account_upn, user_name, source_account_sam_account_name",
+            userKey = VendorJson.UserKey(keySource);
+        }
+        else if (!VendorJson.TryDevice(device.Prop("hostname"u8), device.Prop("local_ip"u8), out userKey, out kind))
+        {
+            return VendorJson.Fail("no user and no device: expected one of source_account_upn, user_name, source_account_sam_account_name, device.hostname, device.local_ip",
                 out normalized, out error);
         }
 
-        var userKey = VendorJson.UserKey(keySource);
         var eventId = VendorJson.EventId(raw.Prop("composite_id"u8), raw);
         var timestamp = raw.Prop("timestamp"u8).Or(raw.Prop("created_timestamp"u8));
         var time = VendorTime.TryIso8601(timestamp, out var at) ? at : context.ReceivedAtMs;
 
         var title = raw.Prop("display_name"u8).Or(raw.Prop("name"u8));
         var description = raw.Prop("description"u8);
-        var device = raw.Prop("device"u8);
 
         var writer = OcsfOutput.Begin(OcsfSchema.FindingsCategory, OcsfSchema.DetectionFindingClass, OcsfSchema.CreateActivity);
         writer.WriteSeverity(Severity(raw.Prop("severity"u8), raw.Prop("severity_name"u8)));
@@ -160,7 +174,7 @@ internal sealed class CrowdStrikeNormalizer : IEventNormalizer
         writer.WriteUnmapped(raw, AlertMapped);
         var json = OcsfOutput.End(writer, raw, context.TenantId, userKey);
 
-        normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json);
+        normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json) { IdentityKind = kind };
         error = null;
         return true;
     }

@@ -14,7 +14,8 @@ namespace SecurityCoach.Api.Vendors;
 /// The user is the first evidence that names one: a UPN (the e-mail coaching goes to) wins; otherwise the account
 /// name with its domain, keyed <c>domain\account</c> like other Windows logon names. MDE's <c>relatedUser</c> and the
 /// device's logged-on users come last. A UPN that is a GUID (an unresolved object id) is not an address and is
-/// skipped. The alert id is the event id: both APIs use the same id for the same alert.
+/// skipped. An alert that names no user is keyed by its device's DNS name (a host identity, which only the
+/// tenant's aliases resolve). The alert id is the event id: both APIs use the same id for the same alert.
 /// </remarks>
 internal sealed class DefenderNormalizer : IEventNormalizer
 {
@@ -53,15 +54,21 @@ internal sealed class DefenderNormalizer : IEventNormalizer
 
         var evidence = raw.Prop("evidence"u8);
         var user = isEndpoint ? EndpointUser(raw, evidence) : GraphUser(evidence);
-        if (!user.Email.HasText() && !user.Name.HasText())
+        var deviceName = isEndpoint ? raw.Prop("computerDnsName"u8) : GraphDeviceName(evidence);
+        var kind = IdentityKind.Account;
+        var userKey = "";
+        if (user.Email.HasText() || user.Name.HasText())
+        {
+            userKey = user.Email.HasText() ? VendorJson.UserKey(user.Email) : AccountKey(user.Name, user.Domain);
+        }
+        else if (!VendorJson.TryDevice(deviceName, default, out userKey, out kind))
         {
             return VendorJson.Fail(isEndpoint
-                    ? "no user: expected evidence[].userPrincipalName or accountName, or relatedUser.userName"
-                    : "no user: expected evidence[].userAccount.userPrincipalName or accountName, or a logged-on user",
+                    ? "no user and no device: expected evidence[].userPrincipalName or accountName, relatedUser.userName, or computerDnsName"
+                    : "no user and no device: expected evidence[].userAccount.userPrincipalName or accountName, a logged-on user, or a device's deviceDnsName",
                 out normalized, out error);
         }
 
-        var userKey = user.Email.HasText() ? VendorJson.UserKey(user.Email) : AccountKey(user.Name, user.Domain);
         var eventId = VendorJson.EventId(raw.Prop("id"u8), raw);
         var timeText = isEndpoint ? raw.Prop("alertCreationTime"u8) : raw.Prop("createdDateTime"u8);
         var time = VendorTime.TryIso8601(timeText, out var at) ? at : context.ReceivedAtMs;
@@ -79,7 +86,7 @@ internal sealed class DefenderNormalizer : IEventNormalizer
             isEndpoint ? "Microsoft Defender for Endpoint"u8 : "Microsoft 365 Defender"u8, "Microsoft"u8,
             isEndpoint ? raw.Prop("detectionSource"u8) : raw.Prop("serviceSource"u8));
         writer.WriteActor(user.Email, user.Name, user.Uid, user.Domain);
-        writer.WriteEndpoint("device"u8, isEndpoint ? raw.Prop("computerDnsName"u8) : GraphDeviceName(evidence), default);
+        writer.WriteEndpoint("device"u8, deviceName, default);
         var file = isEndpoint ? FirstWith(evidence, "sha256"u8) : GraphFile(evidence);
         if (isEndpoint && file.ValueKind == JsonValueKind.Undefined)
         {
@@ -93,7 +100,7 @@ internal sealed class DefenderNormalizer : IEventNormalizer
         writer.WriteUnmapped(raw, isEndpoint ? EndpointMapped : GraphMapped);
         var json = OcsfOutput.End(writer, raw, context.TenantId, userKey);
 
-        normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json);
+        normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json) { IdentityKind = kind };
         error = null;
         return true;
     }

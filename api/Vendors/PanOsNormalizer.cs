@@ -12,7 +12,8 @@ namespace SecurityCoach.Api.Vendors;
 /// </summary>
 /// <remarks>
 /// The user is the source user (field 13), <c>DOMAIN\user</c> or a UPN, as User-ID mapped it; a line with no
-/// source user is rejected. The event id is the firewall serial and the log's sequence number, which PAN-OS
+/// source user is keyed by its source address (an IP identity, which only the tenant's aliases resolve), and one
+/// without either is rejected. The event id is the firewall serial and the log's sequence number, which PAN-OS
 /// numbers uniquely per firewall.
 /// </remarks>
 internal sealed class PanOsNormalizer : ILineNormalizer
@@ -112,15 +113,17 @@ internal sealed class PanOsNormalizer : ILineNormalizer
                 out normalized, out error);
         }
 
+        // Without a source user (User-ID mapped none to the address), the source address is the identity.
         var user = CsvLine.Field(csv, fields, SourceUser).Trim(" "u8);
-        if (user.IsEmpty)
+        var sourceIp = CsvLine.Field(csv, fields, SourceIp).Trim(" "u8);
+        if (user.IsEmpty && sourceIp.IsEmpty)
         {
-            return VendorJson.Fail("no user: the source user (field 13) is empty; User-ID mapped no user to the source address",
+            return VendorJson.Fail("no user and no source address: the source user (field 13) and the source address (field 8) are empty",
                 out normalized, out error);
         }
 
-        var userText = Encoding.UTF8.GetString(user);
-        var userKey = userText.ToLowerInvariant();
+        var kind = user.IsEmpty ? IdentityKind.Ip : IdentityKind.Account;
+        var userKey = user.IsEmpty ? Encoding.UTF8.GetString(sourceIp) : Encoding.UTF8.GetString(user).ToLowerInvariant();
         var sequence = CsvLine.Field(csv, fields, isUrl ? ThreatSequence : TrafficSequence);
         var serial = CsvLine.Field(csv, fields, Serial);
         var eventId = sequence.IsEmpty || serial.IsEmpty
@@ -150,7 +153,11 @@ internal sealed class PanOsNormalizer : ILineNormalizer
 
         writer.WriteNumber("time"u8, time);
         writer.WriteMetadata(eventId, timeText, "PAN-OS"u8, "Palo Alto Networks"u8, type);
-        WriteUser(writer, user);
+        if (!user.IsEmpty)
+        {
+            WriteUser(writer, user);
+        }
+
         WriteEndpoint(writer, "src_endpoint"u8, CsvLine.Field(csv, fields, SourceIp), CsvLine.Field(csv, fields, SourcePort));
         WriteEndpoint(writer, "dst_endpoint"u8, CsvLine.Field(csv, fields, DestinationIp), CsvLine.Field(csv, fields, DestinationPort));
         if (isUrl)
@@ -178,7 +185,7 @@ internal sealed class PanOsNormalizer : ILineNormalizer
         WriteUnmapped(writer, csv, fields, isUrl ? ThreatFields : TrafficFields, isUrl ? ThreatMapped : TrafficMapped);
         var json = OcsfOutput.End(writer, line, context.TenantId, userKey);
 
-        normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json);
+        normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json) { IdentityKind = kind };
         error = null;
         return true;
     }

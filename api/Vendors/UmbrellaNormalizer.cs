@@ -13,8 +13,9 @@ namespace SecurityCoach.Api.Vendors;
 /// <remarks>
 /// The user comes from the identities column (all identities of the request, with the identity types column beside
 /// it): the first identity holding an e-mail address (Umbrella writes AD users with a mail as
-/// <c>Jane Doe (jdoe@corp.example)</c>), else the first of type AD User. Networks, sites and roaming computers are
-/// no one to coach, so a line with only those is rejected. Umbrella logs have no id: the event id is the line's hash.
+/// <c>Jane Doe (jdoe@corp.example)</c>), else the first of type AD User. A line without one is keyed by its first
+/// computer (AD or roaming computer, a host identity), else its internal IP: device identities that only the
+/// tenant's aliases resolve; networks and sites name no one. Umbrella logs have no id: the event id is the line's hash.
 /// </remarks>
 internal sealed class UmbrellaNormalizer : ILineNormalizer
 {
@@ -97,13 +98,28 @@ internal sealed class UmbrellaNormalizer : ILineNormalizer
 
         var identities = CsvLine.Field(line, fields, isDns ? DnsIdentities : ProxyIdentities);
         var identityTypes = CsvLine.Field(line, fields, isDns ? DnsIdentityTypes : ProxyIdentityTypes);
-        var user = User(identities, identityTypes);
-        if (user.IsEmpty)
+        var internalIp = CsvLine.Field(line, fields, isDns ? DnsInternalIp : ProxyInternalIp);
+        var kind = IdentityKind.Account;
+        var identity = User(identities, identityTypes);
+        if (identity.IsEmpty)
         {
-            return VendorJson.Fail("no user: no e-mail address or AD user among the identities", out normalized, out error);
+            identity = Computer(identities, identityTypes);
+            kind = IdentityKind.Host;
         }
 
-        var userKey = Encoding.UTF8.GetString(user).ToLowerInvariant();
+        if (identity.IsEmpty)
+        {
+            identity = internalIp;
+            kind = IdentityKind.Ip;
+        }
+
+        if (identity.IsEmpty)
+        {
+            return VendorJson.Fail("no user and no device: no e-mail address, AD user or computer among the identities, and no internal IP",
+                out normalized, out error);
+        }
+
+        var userKey = kind == IdentityKind.Ip ? Encoding.UTF8.GetString(identity) : Encoding.UTF8.GetString(identity).ToLowerInvariant();
         var eventId = VendorJson.HashId(line);
         var timeText = CsvLine.Field(line, fields, Timestamp);
         var time = TryTime(timeText, context.TimeZone, out var at) ? at : context.ReceivedAtMs;
@@ -117,8 +133,8 @@ internal sealed class UmbrellaNormalizer : ILineNormalizer
             writer.WriteSeverity(blocked ? OcsfSeverity.Low : OcsfSeverity.Informational);
             writer.WriteNumber("time"u8, time);
             writer.WriteMetadata(eventId, timeText, "Umbrella"u8, "Cisco"u8, "dns"u8);
-            WriteUser(writer, user);
-            WriteIp(writer, "src_endpoint"u8, CsvLine.Field(line, fields, DnsInternalIp));
+            WriteIdentity(writer, identity, kind);
+            WriteIp(writer, "src_endpoint"u8, internalIp);
             WriteQuery(writer, CsvLine.Field(line, fields, DnsDomain), CsvLine.Field(line, fields, DnsQueryType));
             writer.WriteText("rcode"u8, CsvLine.Field(line, fields, DnsResponseCode));
         }
@@ -132,8 +148,8 @@ internal sealed class UmbrellaNormalizer : ILineNormalizer
                 : blocked ? OcsfSeverity.Low : OcsfSeverity.High);
             writer.WriteNumber("time"u8, time);
             writer.WriteMetadata(eventId, timeText, "Umbrella"u8, "Cisco"u8, "proxy"u8);
-            WriteUser(writer, user);
-            WriteIp(writer, "src_endpoint"u8, CsvLine.Field(line, fields, ProxyInternalIp));
+            WriteIdentity(writer, identity, kind);
+            WriteIp(writer, "src_endpoint"u8, internalIp);
             WriteIp(writer, "dst_endpoint"u8, CsvLine.Field(line, fields, ProxyDestinationIp));
             WriteProxy(writer, line, fields, method);
             if (!malware.IsEmpty)
@@ -157,7 +173,7 @@ internal sealed class UmbrellaNormalizer : ILineNormalizer
         WriteUnmapped(writer, line, fields, isDns ? DnsFields : ProxyFields, isDns ? DnsMapped : ProxyMapped);
         var json = OcsfOutput.End(writer, line, context.TenantId, userKey);
 
-        normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json);
+        normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json) { IdentityKind = kind };
         error = null;
         return true;
     }
@@ -212,6 +228,24 @@ internal sealed class UmbrellaNormalizer : ILineNormalizer
         return [];
     }
 
+    /// <summary>The first computer among the identities (AD computer, roaming computer): the identity of a line without a user.</summary>
+    private static ReadOnlySpan<byte> Computer(ReadOnlySpan<byte> identities, ReadOnlySpan<byte> types)
+    {
+        var rest = identities;
+        var typeRest = types;
+        while (!rest.IsEmpty)
+        {
+            var identity = NextItem(ref rest);
+            var type = NextItem(ref typeRest);
+            if (!identity.IsEmpty && (type.StartsWith("AD Computer"u8) || type.StartsWith("Roaming Computer"u8)))
+            {
+                return identity;
+            }
+        }
+
+        return [];
+    }
+
     private static ReadOnlySpan<byte> NextItem(scoped ref ReadOnlySpan<byte> rest)
     {
         var comma = rest.IndexOf((byte)',');
@@ -220,7 +254,25 @@ internal sealed class UmbrellaNormalizer : ILineNormalizer
         return item.Trim(" "u8);
     }
 
-    /// <summary><c>actor.user</c>: an address as e-mail and name, an AD user name as name.</summary>
+    /// <summary>
+    /// The identity: a user as <c>actor.user</c> (an address as e-mail and name, an AD user name as name), a computer as
+    /// <c>device.hostname</c>; an internal IP is already <c>src_endpoint.ip</c>.
+    /// </summary>
+    private static void WriteIdentity(Utf8JsonWriter writer, ReadOnlySpan<byte> identity, IdentityKind kind)
+    {
+        if (kind == IdentityKind.Host)
+        {
+            writer.WriteStartObject("device"u8);
+            writer.WriteString("hostname"u8, identity);
+            writer.WriteEndObject();
+        }
+
+        if (kind == IdentityKind.Account)
+        {
+            WriteUser(writer, identity);
+        }
+    }
+
     private static void WriteUser(Utf8JsonWriter writer, ReadOnlySpan<byte> user)
     {
         writer.WriteStartObject("actor"u8);

@@ -51,6 +51,19 @@ internal static class VendorJson
     public static string UserKey(JsonElement user) => user.GetString()!.Trim().ToLowerInvariant();
 
     /// <summary>
+    /// The identity of an event that names no account: the device's host name (lower-cased like a user key), else its
+    /// IP address. Only the tenant's aliases resolve such an identity; until one does, the event waits in the
+    /// tenant's unmapped list. False when the event names no device either.
+    /// </summary>
+    public static bool TryDevice(JsonElement host, JsonElement ip, out string identity, out IdentityKind kind)
+    {
+        (identity, kind) = host.HasText() ? (UserKey(host), IdentityKind.Host)
+            : ip.HasText() ? (ip.GetString()!.Trim(), IdentityKind.Ip)
+            : ("", IdentityKind.Account);
+        return identity.Length > 0;
+    }
+
+    /// <summary>
     /// The event id: the vendor's id when it has one, else "sha256:" and the hex SHA-256 of the raw event's JSON
     /// text, so that the same event posted twice gets the same id and the user grain drops the second.
     /// </summary>

@@ -42,6 +42,8 @@ public sealed class AwsLocalProfileTests(LocalAwsFixture aws)
              "channels":[{"type":"webhook","url":"{{hook}}","secret":"aws-local-secret-123"}]}
             """;
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/v1/tenants/{tenantId}/campaigns/malware", new StringContent(campaign, Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/v1/tenants/{tenantId}/aliases",
+            new StringContent("""{"aliases":[],"domain":"example.com"}""", Encoding.UTF8, "application/json"))).StatusCode);
 
         using var ingest = await client.PostAsync("/v1/ingest/crowdstrike",
             new StringContent(VendorSamples.CrowdStrikeDetection("jdoe", "ldt:aws:1"), Encoding.UTF8, "application/json"));
@@ -51,14 +53,14 @@ public sealed class AwsLocalProfileTests(LocalAwsFixture aws)
         Assert.True(delivered.SignatureValid);
         Assert.Equal("On LAPTOP-17.", delivered.Body.GetProperty("tip").GetProperty("body").GetString());
         var user = await Eventually.Until(
-            () => client.GetFromJsonAsync<JsonElement>($"/v1/tenants/{tenantId}/users/jdoe"),
+            () => client.GetFromJsonAsync<JsonElement>($"/v1/tenants/{tenantId}/users/jdoe@example.com"),
             u => u.GetProperty("coachings").GetArrayLength() == 1 && u.GetProperty("coachings")[0].GetProperty("status").GetString() == "Delivered",
             "user shows the delivered coaching", TimeSpan.FromSeconds(30));
         Assert.Equal(12, user.GetProperty("riskScore").GetDouble(), precision: 3);
 
         // The state lives in DynamoDB: the user's item is there under the service id.
         var items = await aws.DynamoDB.ScanAsync(new ScanRequest { TableName = $"state-{run}" });
-        Assert.Contains(items.Items ?? [], i => i["PK"].S.Contains($"user/{tenantId}/jdoe", StringComparison.Ordinal));
+        Assert.Contains(items.Items ?? [], i => i["PK"].S.Contains($"user/{tenantId}/jdoe@example.com", StringComparison.Ordinal));
 
         // The audit trail of the tenant is in the bucket: each stage of the walkthrough, once.
         var records = await Eventually.Until(
@@ -69,7 +71,7 @@ public sealed class AwsLocalProfileTests(LocalAwsFixture aws)
         var raw = Assert.Single(records, r => r.GetProperty("kind").GetString() == "ingest.raw");
         Assert.Contains("ldt:aws:1", raw.GetProperty("payload").GetString(), StringComparison.Ordinal);
         var normalized = Assert.Single(records, r => r.GetProperty("kind").GetString() == "ingest.normalized");
-        Assert.Equal("jdoe", normalized.GetProperty("user").GetString());
+        Assert.Equal("jdoe@example.com", normalized.GetProperty("user").GetString());
         var score = Assert.Single(records, r => r.GetProperty("kind").GetString() == "score");
         Assert.Equal("malware", score.GetProperty("campaign_id").GetString());
         Assert.Equal(0, score.GetProperty("risk_before").GetDouble(), precision: 3);

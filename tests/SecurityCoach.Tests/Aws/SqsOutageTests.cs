@@ -147,7 +147,7 @@ public sealed class SqsOutageTests(LocalAwsFixture aws, ITestOutputHelper output
             webhooks.Select(w => w.Body.GetProperty("eventId").GetString()!).Order(StringComparer.Ordinal));
     }
 
-    private static string UserOf(int n) => $"user{n % Users}";
+    private static string UserOf(int n) => $"user{n % Users}@example.com";
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 

@@ -13,7 +13,7 @@ public sealed class EndToEndTests(SiloFactory silo)
     private const string Secret = "walkthrough-secret-123";
 
     [Theory]
-    [InlineData("crowdstrike", "jdoe")]
+    [InlineData("crowdstrike", "jdoe@example.com")]
     [InlineData("zscaler", "jdoe@example.com")]
     [InlineData("netskope", "jdoe@example.com")]
     public async Task A_vendor_event_moves_the_risk_score_and_delivers_a_tip(string vendor, string expectedUser)
@@ -29,6 +29,12 @@ public sealed class EndToEndTests(SiloFactory silo)
         using (var put = await client.PutAsync($"/v1/tenants/{tenantId}/campaigns/risky", new StringContent(campaign, Encoding.UTF8, "application/json")))
         {
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        // CrowdStrike names the account without its domain ("jdoe"); the tenant's domain rule makes it an address.
+        using (var domain = await client.PutAsync($"/v1/tenants/{tenantId}/aliases", new StringContent("""{"aliases":[],"domain":"example.com"}""", Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, domain.StatusCode);
         }
 
         var raw = vendor switch

@@ -18,6 +18,14 @@ public static class VendorSamples
          "reqmethod":"GET","cip":"10.1.2.3","sip":"203.0.113.9","riskscore":95,"devicehostname":"LAPTOP-17","tenant_id":"{{tenantClaim}}"} }
         """;
 
+    /// <summary>A Defender for Endpoint alert whose only user is an account evidence: no UPN, so its identity is <c>domain\account</c>.</summary>
+    public static string DefenderAccountAlert(string accountName, string domainName, string id) => $$"""
+        {"id":"{{id}}","alertCreationTime":"2025-12-31T07:07:07.1234567Z","severity":"High","title":"Suspicious PowerShell command line",
+         "category":"Execution","detectionSource":"WindowsDefenderAtp","computerDnsName":"laptop-17.corp.example",
+         "evidence":[{"entityType":"User","accountName":"{{accountName}}","domainName":"{{domainName}}"},
+                     {"entityType":"File","fileName":"invoice.ps1","filePath":"C:\\Users\\Public","sha256":"{{new string('c', 64)}}"}]}
+        """;
+
     public static string NetskopeAlert(string user, string id) => $$"""
         {"_id":"{{id}}","alert_type":"malware","alert_name":"Malware detected","type":"nspolicy","user":"{{user}}","timestamp":1767225600,
          "severity":"high","action":"block","app":"Google Drive","url":"https://drive.example/file","object":"invoice.exe","md5":"{{new string('b', 32)}}"}

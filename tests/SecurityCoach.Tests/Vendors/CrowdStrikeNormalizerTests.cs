@@ -388,22 +388,43 @@ public sealed class CrowdStrikeNormalizerTests
     }
 
     [Fact]
-    public void Detection_without_a_user_is_rejected_naming_the_field()
+    public void Detection_without_a_user_is_keyed_by_its_host()
     {
         const string raw = """
             {"metadata":{"eventType":"EPPDetectionSummaryEvent","eventCreationTime":1767268800000},
-             "event":{"Hostname":"FS-02","Name":"OnDemandScanFileTest","Severity":70,"CompositeId":"cid:ods:agent:77"}}
+             "event":{"Hostname":"FS-02","LocalIP":"10.0.0.7","Name":"OnDemandScanFileTest","Severity":70,"CompositeId":"cid:ods:agent:77"}}
             """;
 
-        Assert.Equal("no user: expected one of event.UserName", NormalizedEvent.Rejection(Normalizer, raw));
+        var result = NormalizedEvent.From(Normalizer, raw);
+        Assert.Equal(("fs-02", IdentityKind.Host), (result.Event.UserKey, result.Event.IdentityKind));
+        Assert.False(result.Has("actor"));
     }
 
     [Fact]
-    public void Alert_without_a_user_is_rejected_naming_the_fields()
+    public void Detection_without_a_user_or_a_device_is_rejected_naming_the_fields()
     {
-        const string raw = """{"composite_id":"cid:ind:agent:1","device":{"hostname":"FS-02"}}""";
+        const string raw = """
+            {"metadata":{"eventType":"EPPDetectionSummaryEvent","eventCreationTime":1767268800000},
+             "event":{"Name":"OnDemandScanFileTest","Severity":70,"CompositeId":"cid:ods:agent:77"}}
+            """;
 
-        Assert.Equal("no user: expected one of source_account_upn, user_name, source_account_sam_account_name",
+        Assert.Equal("no user and no device: expected one of event.UserName, event.Hostname, event.ComputerName, event.LocalIP",
+            NormalizedEvent.Rejection(Normalizer, raw));
+    }
+
+    [Fact]
+    public void Alert_without_a_user_is_keyed_by_its_device_ip_when_it_has_no_host_name()
+    {
+        var result = NormalizedEvent.From(Normalizer, """{"composite_id":"cid:ind:agent:1","device":{"local_ip":"10.0.0.7"}}""");
+        Assert.Equal(("10.0.0.7", IdentityKind.Ip), (result.Event.UserKey, result.Event.IdentityKind));
+    }
+
+    [Fact]
+    public void Alert_without_a_user_or_a_device_is_rejected_naming_the_fields()
+    {
+        const string raw = """{"composite_id":"cid:ind:agent:1","device":{}}""";
+
+        Assert.Equal("no user and no device: expected one of source_account_upn, user_name, source_account_sam_account_name, device.hostname, device.local_ip",
             NormalizedEvent.Rejection(Normalizer, raw));
     }
 

@@ -64,6 +64,14 @@ public interface ICoachingGrain : IGrainWithStringKey
     Task<CoachingView?> GetView();
 
     /// <summary>
+    /// The watch of the user grain that started the coaching: makes sure a running coaching is scheduled (this call
+    /// reactivates one whose silo died). False when the user may stop watching: the coaching has ended (and its
+    /// failure, if any, is reported) or waits on a reminder of its own. Interleaves, as <see cref="Start"/> does.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<bool> Watch();
+
+    /// <summary>
     /// Resumes a Failed coaching from the state that failed (its retriers start over); channels that accepted the
     /// tip are not sent it again. Null when the coaching is not Failed (nothing changes).
     /// </summary>

@@ -43,6 +43,9 @@ public sealed class CoachingState
 
     /// <summary>The last delivery error (cleared by a delivery that succeeds), or why the workflow failed.</summary>
     [Id(12)] public string? LastError { get; set; }
+
+    /// <summary>True while the coaching has a reminder of its own (a long wait, a retry asked through the API).</summary>
+    [Id(13)] public bool OwnReminder { get; set; }
 }
 
 /// <summary>
@@ -56,14 +59,16 @@ public sealed class CoachingState
 ///   state: the steps after it run again with the same idempotency keys, and a channel that accepted the tip (per
 ///   the persisted list) is never sent it again. A delivery whose answer was lost to a crash is repeated with the
 ///   same Idempotency-Key (the coaching id), which the receiver uses to drop the repeat.
-/// - Waits under a minute run on a grain timer; longer ones on the reminder alone, so a coaching waiting for the end
-///   of quiet hours holds no activation. While the workflow runs, a reminder (one-minute period) is the safety net
-///   that wakes the grain if its activation is lost.
-/// - Start and GetView interleave with a running step: a step calls back into the user grain (delivery limit,
-///   preferences), and the user grain calls Start and GetView, so without interleaving the two could wait on each
-///   other. Neither changes a started coaching.
+/// - Waits under a minute run on a grain timer; longer ones on a reminder of the coaching's own, so a coaching
+///   waiting for the end of quiet hours holds no activation. Otherwise the safety net that wakes a coaching whose
+///   activation or silo was lost is the user grain that started it (<see cref="Watch"/>, one reminder per user), so a
+///   coaching's happy path registers no reminder.
+/// - Start, GetView and Watch interleave with a running step: a step calls back into the user grain (delivery
+///   limit), and the user grain calls these three, so without interleaving the two could wait on each other. None
+///   changes a started coaching's state (Watch at most arms the timer).
 /// - A coaching that ends Failed is reported to the tenant's failure list (which alerts, unless the workflow's own
-///   alert step did) before the reminder goes: the report is an outbox that survives a crash.
+///   alert step did); until that is done its watcher (the user grain, or its own reminder) keeps waking it, so the
+///   report is an outbox that survives a crash.
 /// </summary>
 public sealed partial class CoachingGrain(
     [PersistentState("coaching")] IPersistentState<CoachingState> state,
@@ -125,9 +130,7 @@ public sealed partial class CoachingGrain(
 
         await state.WriteStateAsync();
         LogStarted(request.TenantId, _coachingId, request.CampaignId, request.Event.EventId, request.WorkflowName ?? WorkflowRules.DefaultName);
-        // The reminder is the durable wake-up (and, for a coaching that could not start, the outbox of its failure
-        // report): if this activation is lost, it brings the grain back.
-        await this.RegisterOrUpdateReminder(WakeReminder, ReminderPeriod, ReminderPeriod);
+        // No reminder of its own: the user grain that started it watches it (UserGrain.WatchedCoachings).
         if (s.Status == CoachingStatus.Pending)
         {
             // The workflow runs on the timer, not in this call, so the user grain's batch is not held up by a step.
@@ -155,6 +158,24 @@ public sealed partial class CoachingGrain(
             request.WorkflowName ?? WorkflowRules.DefaultName, trace));
     }
 
+    public Task<bool> Watch()
+    {
+        var s = state.State;
+        var needsWaking = s.Status == CoachingStatus.Pending || s is { Status: CoachingStatus.Failed, FailureReported: false };
+        if (s.Request is null || s.OwnReminder || !needsWaking)
+        {
+            return Task.FromResult(false);
+        }
+
+        // Running, or Failed and not yet reported: the timer does the rest (never two at once: an armed timer stays).
+        if (_timer is null)
+        {
+            ArmTimer(s.WakeAt ?? time.GetUtcNow());
+        }
+
+        return Task.FromResult(true);
+    }
+
     public async Task<CoachingSummary?> Retry()
     {
         var s = state.State;
@@ -172,6 +193,8 @@ public sealed partial class CoachingGrain(
         s.AlertSent = false;
         s.RecordedOutcome = null;
         s.WakeAt = now;
+        // The user grain no longer watches a coaching that ended: a resumed one keeps its own wake-up.
+        s.OwnReminder = true;
         await Persist();
         await this.RegisterOrUpdateReminder(WakeReminder, ReminderPeriod, ReminderPeriod);
         await GrainFactory.GetGrain<ICoachingFailuresGrain>(request.TenantId).Resumed(_coachingId);
@@ -223,6 +246,13 @@ public sealed partial class CoachingGrain(
     private async Task Run(CancellationToken cancellationToken)
     {
         var s = state.State;
+        if (s is { Status: CoachingStatus.Failed, FailureReported: false, Request: not null })
+        {
+            // Woken by the user's watch after a crash between the end and the failure report.
+            await Finish();
+            return;
+        }
+
         if (s is not { Status: CoachingStatus.Pending, Request: { } request } || Execution() is not { } execution)
         {
             return;
@@ -295,14 +325,18 @@ public sealed partial class CoachingGrain(
         }
 
         s.WakeAt = wakeAt;
+        var longWait = wakeAt - now >= ReminderPeriod;
+        // Written before the reminder exists: a crash in between leaves a flag without a reminder, which Finish
+        // tolerates; the reverse would leave a reminder nobody removes.
+        s.OwnReminder |= longWait;
         await Persist();
-        if (wakeAt - now < ReminderPeriod)
+        if (!longWait)
         {
             ArmTimer(wakeAt);
         }
         else
         {
-            // A long wait (quiet hours) holds no activation: the reminder brings the grain back when it ends.
+            // A long wait (quiet hours) holds no activation: its own reminder brings the grain back when it ends.
             _timer?.Dispose();
             _timer = null;
             await this.RegisterOrUpdateReminder(WakeReminder, wakeAt - now, ReminderPeriod);
@@ -349,9 +383,15 @@ public sealed partial class CoachingGrain(
             await state.WriteStateAsync(CancellationToken.None);
         }
 
-        if (await this.GetReminder(WakeReminder) is { } reminder)
+        if (s.OwnReminder)
         {
-            await this.UnregisterReminder(reminder);
+            if (await this.GetReminder(WakeReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            s.OwnReminder = false;
+            await state.WriteStateAsync(CancellationToken.None);
         }
     }
 

@@ -39,6 +39,13 @@ public sealed class UserState
     [Id(7)] public Dictionary<string, string> LastCoachedBy { get; set; } = new(StringComparer.Ordinal);
 
     [Id(8)] public UserPreferences? Preferences { get; set; }
+
+    /// <summary>
+    /// The coachings this user started that may still need a wake-up: the user's reminder asks each to go on until it
+    /// has ended (or waits on a reminder of its own). Added in the batch's write, so a started coaching is watched
+    /// from the moment its batch is acknowledged.
+    /// </summary>
+    [Id(9)] public List<string> WatchedCoachings { get; set; } = [];
 }
 
 /// <summary>
@@ -54,6 +61,10 @@ public sealed class UserState
 ///   Coachings start before the write: if the silo dies between the two, the replay re-scores the events (the
 ///   score was never written) and re-starts the same coaching ids, which the coaching grains ignore.
 /// - One write per batch: a batch is all the events one request had for this user.
+/// - The user watches the coachings it started: their ids are listed in the batch's write, and before that write a
+///   reminder (one per user, not per coaching) is registered; each tick asks the listed coachings to go on, which
+///   brings back one whose silo died. A coaching that ended, or that waits on its own reminder, leaves the list; an
+///   empty list unregisters the reminder. So the happy path of a coaching costs no reminder of its own.
 /// </summary>
 [ImplicitStreamSubscription(SecurityEventStreams.Namespace)]
 public sealed partial class UserGrain(
@@ -63,7 +74,7 @@ public sealed partial class UserGrain(
     IOptions<RiskOptions> riskOptions,
     IAuditLog audit,
     ILogger<UserGrain> logger)
-    : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<SecurityEventBatch>
+    : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<SecurityEventBatch>, IRemindable
 {
     /// <summary>How many recent event ids each user remembers for de-duplication.</summary>
     public const int DuplicateWindow = 1024;
@@ -71,11 +82,19 @@ public sealed partial class UserGrain(
     /// <summary>How many coachings the user's view lists (the newest).</summary>
     public const int CoachingsListed = 50;
 
+    private const string WatchReminder = "watch-coachings";
+
+    /// <summary>Orleans' shortest reminder period: a coaching whose silo died resumes within about this long.</summary>
+    private static readonly TimeSpan WatchPeriod = TimeSpan.FromMinutes(1);
+
     private static readonly JsonDocumentOptions EventJson = new() { MaxDepth = SecurityEvent.MaxJsonDepth };
 
     private string _tenantId = "";
     private string _userKey = "";
     private HashSet<ulong> _seen = [];
+
+    /// <summary>True once this activation has registered the watch reminder.</summary>
+    private bool _watching;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -161,9 +180,48 @@ public sealed partial class UserGrain(
         if (starts is not null)
         {
             await Task.WhenAll(starts);
+            await WatchCoachings();
         }
 
         await state.WriteStateAsync();
+    }
+
+    /// <summary>
+    /// Registers the watch reminder (once per activation: re-registering is idempotent, and a fresh activation cannot
+    /// know whether a crash came between a registration and the write that followed it). Before the batch's write,
+    /// so a batch is acknowledged only once its coachings have a durable wake-up.
+    /// </summary>
+    private async Task WatchCoachings()
+    {
+        if (!_watching)
+        {
+            await this.RegisterOrUpdateReminder(WatchReminder, WatchPeriod, WatchPeriod);
+            _watching = true;
+        }
+    }
+
+    /// <summary>
+    /// The watch: every coaching still listed is asked to go on (which reactivates one whose silo died, and re-arms
+    /// its schedule); those that have ended or keep their own reminder are dropped; with none left, the reminder goes.
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        var s = state.State;
+        var watched = s.WatchedCoachings.ToArray();
+        var stillWatched = await Task.WhenAll(watched.Select(id => GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, id)).Watch()));
+        var keep = watched.Where((_, i) => stillWatched[i]).ToList();
+        if (keep.Count != watched.Length)
+        {
+            // No batch ran meanwhile (this grain is not reentrant), so the list is still the snapshot.
+            s.WatchedCoachings = keep;
+            await state.WriteStateAsync();
+        }
+
+        if (s.WatchedCoachings.Count == 0 && await this.GetReminder(WatchReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+            _watching = false;
+        }
     }
 
     public Task OnCompletedAsync() => Task.CompletedTask;
@@ -244,6 +302,8 @@ public sealed partial class UserGrain(
         {
             s.CoachingIds.RemoveAt(0);
         }
+
+        s.WatchedCoachings.Add(coachingId);
 
         var (campaign, definition) = (compiled.Campaign, compiled.Campaign.Definition);
         var request = new CoachingRequest(_tenantId, _userKey, campaign.CampaignId, campaign.Version, definition.Tip, definition.Channels, evt,

@@ -120,13 +120,22 @@ public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
         {
             await cluster.DeployAsync();
             var tenantId = TestEvents.NewTenantId();
-            Assert.Equal(TenantCreation.Created, await cluster.Client.GetGrain<ITenantGrain>(tenantId).Create("Crash", Api.Auth.ApiKeys.Hash("crash key")));
+            var tenant = cluster.Client.GetGrain<ITenantGrain>(tenantId);
+            Assert.Equal(TenantCreation.Created, await tenant.Create("Crash", Api.Auth.ApiKeys.Hash("crash key")));
             var hook = webhooks.NewHook(Secret);
             const int failures = 6;
             webhooks.Script(hook, Enumerable.Repeat(503, failures).ToArray());
-            var coaching = cluster.Client.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, "crash-1"));
-            await coaching.Start(new CoachingRequest(tenantId, "crash@example.com", "malware", 1, new CoachingTip("Malware stopped", "Be careful."),
-                [new ChannelDefinition("webhook", hook, Secret)], TestEvents.Detection(tenantId, "crash@example.com", "evt-crash"), null, false));
+            Assert.Empty((await tenant.PutCampaign("malware", new CampaignDefinition("Malware", """{"class_uid":[2004]}""", 1,
+                new CoachingTip("Malware stopped", "Be careful."), [new ChannelDefinition("webhook", hook, Secret)], null, false))).Errors);
+
+            // The event enters at the stream, as ingest publishes it: the user grain starts the coaching and watches it.
+            var user = cluster.Client.GetGrain<IUserGrain>(GrainKeys.User(tenantId, "crash@example.com"));
+            await cluster.Client.GetStreamProvider(SecurityEventStreams.ProviderName)
+                .GetStream<SecurityEventBatch>(SecurityEventStreams.ForUser(tenantId, "crash@example.com"))
+                .OnNextAsync(new SecurityEventBatch([TestEvents.Detection(tenantId, "crash@example.com", "evt-crash")]));
+            var started = await Eventually.Until(() => user.GetView(), v => v is { Coachings.Length: 1 }, "coaching started", TimeSpan.FromSeconds(30));
+            var coachingId = started!.Coachings[0].CoachingId;
+            var coaching = cluster.Client.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, coachingId));
 
             // In the middle of its retries: two attempts failed, the next is scheduled on the grain's timer.
             await webhooks.WaitForAsync(hook, 2, TimeSpan.FromSeconds(30), "two failed attempts");
@@ -136,9 +145,11 @@ public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
             await cluster.KillSiloAsync(victim);
             var killedAt = DateTimeOffset.UtcNow;
 
-            // Nobody calls the grain: its reminder brings it back on a survivor, which resumes from the persisted state.
+            // Nobody calls the coaching: its user grain's watch reminder brings it back on a survivor, which resumes
+            // from the persisted state.
             var received = await webhooks.WaitForAsync(hook, failures + 1, TimeSpan.FromMinutes(3), "delivery after the crash");
-            var view = await coaching.GetView();
+            // The 200 is answered before the grain records it: read the view once it has.
+            var view = await Eventually.Until(() => coaching.GetView(), v => v is { Summary.Status: not CoachingStatus.Pending }, "delivery recorded", TimeSpan.FromSeconds(30));
             var resumedOn = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(coaching);
             output.WriteLine($"killed {victim.SiloAddress} at attempt 2; resumed on {resumedOn}; delivered {(received[^1].At - killedAt).TotalSeconds:0.0} s after the kill; " +
                 $"{received.Count} requests, {view!.Summary.Attempts} attempts recorded");
@@ -146,7 +157,7 @@ public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
             Assert.NotEqual(victim.SiloAddress, resumedOn);
             Assert.Equal(CoachingStatus.Delivered, view.Summary.Status);
             Assert.Single(received, r => r.AnsweredStatus == 200);
-            Assert.Equal(["crash-1"], received.Select(r => r.IdempotencyKey).Distinct());
+            Assert.Equal([coachingId], received.Select(r => r.IdempotencyKey).Distinct());
             await Task.Delay(TimeSpan.FromSeconds(2));
             Assert.Equal(received.Count, webhooks.ReceivedAt(hook).Count);
             // The history holds every attempt the grain recorded, numbered without a gap. An attempt the dying silo

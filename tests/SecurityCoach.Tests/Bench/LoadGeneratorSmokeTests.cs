@@ -19,6 +19,9 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
     [GeneratedRegex(@"^RESULT scenario=activations users=300 activations=(?<activations>\d+) bytes_per_activation=-?\d+ heap_delta_mib=-?\d+(\.\d+)? activations_per_s=\d+ errors=(?<errors>\d+)$")]
     private static partial Regex ActivationsResult();
 
+    [GeneratedRegex(@"^RESULT scenario=workflow workflows=300 concurrency=100 workflows_per_s=\d+ overhead_p50_ms=\d+(\.\d+)? overhead_p99_ms=\d+(\.\d+)? start_p50_ms=\d+(\.\d+)? start_p99_ms=\d+(\.\d+)? cpu_ms_per_workflow=\d+(\.\d+)? errors=(?<errors>\d+)$")]
+    private static partial Regex WorkflowResult();
+
     [Fact]
     public async Task Local_scenario_delivers_every_event_and_ends_with_a_well_formed_result_line()
     {
@@ -54,12 +57,27 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
     }
 
     [Fact]
-    public async Task The_unbuilt_workflow_scenario_is_refused_with_the_reason()
+    public async Task Workflow_scenario_runs_every_workflow_to_its_end_and_reports_the_overhead()
     {
-        var (exit, _, log) = await RunAsync("--scenario", "workflow");
+        var (exit, lines, log) = await RunAsync("--scenario", "workflow", "--workflows", "300", "--concurrency", "100", "--out", _resultFile);
+
+        var result = WorkflowResult().Match(lines[^1]);
+        Assert.True(result.Success, $"The last line is not a well-formed RESULT line: '{lines[^1]}'. Log:\n{log}");
+        Assert.Equal("0", result.Groups["errors"].Value);
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(_resultFile));
+        // Every measured workflow's own trace was read: one overhead figure per workflow.
+        Assert.Equal(300, json.RootElement.GetProperty("e2e").GetProperty("count").GetInt64());
+        Assert.Equal(300, json.RootElement.GetProperty("ingest").GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_unknown_scenario_is_refused_with_the_list_of_scenarios()
+    {
+        var (exit, _, log) = await RunAsync("--scenario", "teleport");
 
         Assert.Equal(2, exit);
-        Assert.Contains("workflow is not built yet", log, StringComparison.Ordinal);
+        Assert.Contains("the scenarios are local, activations, aws-local, sqs-raw and workflow", log, StringComparison.Ordinal);
     }
 
     /// <summary>Runs <c>load</c> with these arguments: its exit code, its output lines (the RESULT line last) and its log.</summary>

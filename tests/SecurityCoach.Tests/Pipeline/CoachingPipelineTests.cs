@@ -172,6 +172,30 @@ public sealed class CoachingPipelineTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_users_watch_wakes_a_coaching_whose_activation_was_lost_without_anyone_reading_it()
+    {
+        var (tenantId, hook) = await TenantWithCampaign();
+        fixture.Webhooks.Script(hook, 500);
+        await fixture.Publish(TestEvents.Detection(tenantId, "watched@example.com", "evt-watch"));
+        await fixture.Webhooks.WaitForAsync(hook, 1, Timeout, "first (failing) attempt");
+        var view = await UserWhen(tenantId, "watched@example.com", v => v.Coachings is [{ Attempts: 1 }], "first attempt recorded");
+        var coaching = fixture.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, view!.Coachings[0].CoachingId));
+        await fixture.Cluster.DeactivateAsync(coaching);
+        var deactivatedAt = DateTimeOffset.UtcNow;
+
+        // Nothing calls the coaching: the retry it had scheduled died with its activation.
+        await Task.Delay(ClusterFixture.RetryInitialDelay * 4);
+        Assert.Single(fixture.Webhooks.ReceivedAt(hook));
+
+        // One tick of the user's watch reminder (the cluster's reminder service would send it within a minute).
+        await User(tenantId, "watched@example.com").AsReference<IRemindable>().ReceiveReminder("watch-coachings", default);
+
+        var requests = await fixture.Webhooks.WaitForAsync(hook, 2, Timeout, "delivery after the watch woke the coaching");
+        Assert.True(requests[1].At > deactivatedAt);
+        Assert.Equal(200, requests[1].AnsweredStatus);
+    }
+
+    [Fact]
     public async Task A_rate_limited_receiver_is_retried_no_sooner_than_its_Retry_After()
     {
         var (tenantId, hook) = await TenantWithCampaign();

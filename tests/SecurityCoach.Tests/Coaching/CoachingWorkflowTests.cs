@@ -170,6 +170,28 @@ public sealed class CoachingWorkflowTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_delivery_limit_clock_is_per_user_and_campaign_and_answers_a_resumed_coaching_the_same()
+    {
+        var tenantId = await NewTenant();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-02-01T09:00:00Z", CultureInfo.InvariantCulture));
+        var user = fixture.Grains.GetGrain<IUserGrain>(GrainKeys.User(tenantId, "limited@example.com"));
+        var hour = TimeSpan.FromHours(1);
+        long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+        Assert.True(await user.ClaimDelivery("phish", "c1", hour, Now()));
+        clock.Advance(TimeSpan.FromMinutes(30));
+        Assert.False(await user.ClaimDelivery("phish", "c2", hour, Now()));
+        // The coaching that holds the clock, asking again after a crash, gets the same answer.
+        Assert.True(await user.ClaimDelivery("phish", "c1", hour, Now()));
+        // Another campaign has its own clock; another user too.
+        Assert.True(await user.ClaimDelivery("malware", "c3", hour, Now()));
+        Assert.True(await fixture.Grains.GetGrain<IUserGrain>(GrainKeys.User(tenantId, "other@example.com")).ClaimDelivery("phish", "c4", hour, Now()));
+        clock.Advance(TimeSpan.FromMinutes(31));
+        Assert.True(await user.ClaimDelivery("phish", "c5", hour, Now()));
+        Assert.False(await user.ClaimDelivery("phish", "c1", hour, Now()));
+    }
+
+    [Fact]
     public async Task A_coaching_whose_workflow_is_missing_fails_at_once_and_is_listed()
     {
         var tenantId = await NewTenant();

@@ -29,8 +29,8 @@ public sealed class CoachingState
 
     [Id(7)] public DateTimeOffset CreatedAt { get; set; }
 
-    /// <summary>The workflow execution (<see cref="ExecutionState.ToJson"/>); empty when the workflow could not start.</summary>
-    [Id(8)] public string ExecutionJson { get; set; } = "";
+    /// <summary>The workflow execution (<see cref="ExecutionState.ToUtf8Json"/>); empty when the workflow could not start.</summary>
+    [Id(8)] public byte[] Execution { get; set; } = [];
 
     /// <summary>True once a Failed coaching is on the tenant's failure list.</summary>
     [Id(9)] public bool FailureReported { get; set; }
@@ -119,7 +119,7 @@ public sealed partial class CoachingGrain(
         if (engine is not null)
         {
             _execution = engine.Start(_coachingId, WorkflowInput(request), now);
-            s.ExecutionJson = _execution.ToJson();
+            s.Execution = _execution.ToUtf8Json();
         }
         else
         {
@@ -407,7 +407,7 @@ public sealed partial class CoachingGrain(
     {
         if (_execution is not null)
         {
-            state.State.ExecutionJson = _execution.ToJson();
+            state.State.Execution = _execution.ToUtf8Json();
         }
 
         // Not cancelled with the timer: a step that happened must be recorded even while the grain deactivates.
@@ -415,7 +415,7 @@ public sealed partial class CoachingGrain(
     }
 
     private ExecutionState? Execution() =>
-        _execution ??= state.State.ExecutionJson.Length == 0 ? null : ExecutionState.FromJson(state.State.ExecutionJson);
+        _execution ??= state.State.Execution.Length == 0 ? null : ExecutionState.FromUtf8Json(state.State.Execution);
 
     /// <summary>The engine for the request's workflow, or null with the reason it cannot run.</summary>
     private WorkflowEngine? EngineOrProblem(CoachingRequest request, out string? problem)

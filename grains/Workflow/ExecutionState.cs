@@ -60,14 +60,30 @@ public sealed class ExecutionState
 
     public List<HistoryEvent> History { get; set; } = [];
 
-    public string ToJson() => JsonSerializer.Serialize(this, WorkflowJsonContext.Default.ExecutionState);
+    public string ToJson() => JsonSerializer.Serialize(this, Storage.ExecutionState);
+
+    /// <summary>The same as <see cref="ToJson"/>, as UTF-8: what a host stores, half the bytes of the string.</summary>
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, Storage.ExecutionState);
 
     /// <summary>The trace alone, as a JSON array (what an API shows of an execution).</summary>
-    public string HistoryToJson() => JsonSerializer.Serialize(History, WorkflowJsonContext.Default.ListHistoryEvent);
+    public string HistoryToJson() => JsonSerializer.Serialize(History, Storage.ListHistoryEvent);
 
     public static ExecutionState FromJson(string json) =>
-        JsonSerializer.Deserialize(json, WorkflowJsonContext.Default.ExecutionState)
-        ?? throw new JsonException("execution state JSON is null");
+        JsonSerializer.Deserialize(json, Storage.ExecutionState) ?? throw new JsonException("execution state JSON is null");
+
+    public static ExecutionState FromUtf8Json(ReadOnlySpan<byte> json) =>
+        JsonSerializer.Deserialize(json, Storage.ExecutionState) ?? throw new JsonException("execution state JSON is null");
+
+    /// <summary>
+    /// The generated metadata with relaxed escaping: the state holds JSON documents as strings, and the default
+    /// encoder writes each of their quotes as six bytes (<c>\u0022</c>) rather than two — a trace of JSON inputs and
+    /// outputs was mostly escapes. Nothing here is ever embedded in HTML.
+    /// </summary>
+    private static readonly WorkflowJsonContext Storage = new(new JsonSerializerOptions(WorkflowJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = null,
+    });
 }
 
 /// <summary>One running (sub-)machine: where it is and what its current state is waiting for.</summary>

@@ -115,6 +115,6 @@ public sealed class ResumeTests
 
         Assert.Contains("\"phase\":\"AwaitingTask\"", json, StringComparison.Ordinal);
         Assert.Contains("\"taskKey\":\"exec-1/CheckEventsForRuleMatch/1\"", json, StringComparison.Ordinal);
-        Assert.Contains("\"inputJson\":\"{\\u0022a\\u0022:1}\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"inputJson\":\"{\\\"a\\\":1}\"", json, StringComparison.Ordinal);
     }
 }

@@ -249,6 +249,8 @@ public sealed partial class CoachingGrain(
         if (s is { Status: CoachingStatus.Failed, FailureReported: false, Request: not null })
         {
             // Woken by the user's watch after a crash between the end and the failure report.
+            _timer?.Dispose();
+            _timer = null;
             await Finish();
             return;
         }
@@ -268,6 +270,7 @@ public sealed partial class CoachingGrain(
         try
         {
             WorkflowEvent? report = null;
+            // True once a step with an outside effect ran since the last write: the next such step writes first.
             var unsavedEffect = false;
             while (true)
             {
@@ -280,6 +283,7 @@ public sealed partial class CoachingGrain(
                         if (effect && unsavedEffect)
                         {
                             await Persist();
+                            unsavedEffect = false;
                         }
 
                         report = await RunStep(step, failureError, task, cancellationToken);

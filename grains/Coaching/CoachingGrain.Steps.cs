@@ -40,7 +40,8 @@ public sealed partial class CoachingGrain
         StepOutcome outcome;
         try
         {
-            var input = JsonNode.Parse(task.InputJson);
+            // Parsed only by the steps that read their input: most read the coaching itself.
+            JsonNode? Input() => JsonNode.Parse(task.InputJson);
             outcome = step switch
             {
                 CoachingSteps.CheckRules => CheckRules(),
@@ -48,11 +49,11 @@ public sealed partial class CoachingGrain
                 CoachingSteps.DeliveryLimit => await DeliveryLimit(),
                 CoachingSteps.QuietHours => QuietHoursStep(),
                 CoachingSteps.RenderTip => RenderTip(),
-                CoachingSteps.Deliver => await Deliver(null, input, cancellationToken),
+                CoachingSteps.Deliver => await Deliver(null, Input(), cancellationToken),
                 CoachingSteps.DeliverWebhook or CoachingSteps.DeliverSlack or CoachingSteps.DeliverTeams or CoachingSteps.DeliverEmail =>
-                    await Deliver(step[(CoachingSteps.Deliver.Length + 1)..], input, cancellationToken),
-                CoachingSteps.Record => Record(input),
-                CoachingSteps.Alert => await Alert(input),
+                    await Deliver(step[(CoachingSteps.Deliver.Length + 1)..], Input(), cancellationToken),
+                CoachingSteps.Record => Record(Input()),
+                CoachingSteps.Alert => await Alert(Input()),
                 _ => StepOutcome.Fail("Coaching.UnknownStep", $"resource '{task.Resource}' maps to '{step}', which is not a coaching step"),
             };
         }

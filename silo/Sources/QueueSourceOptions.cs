@@ -36,7 +36,7 @@ public sealed class QueueSourceOptions
     /// <summary>Concurrent long-polling receivers on this queue (1–10).</summary>
     public int Receivers { get; set; } = 2;
 
-    /// <summary>Long-poll wait of one receive (0–20 s, SQS's limit).</summary>
+    /// <summary>Long-poll wait of one receive (1–20 s: SQS's limit, and never a busy loop on an empty queue).</summary>
     public int WaitTimeSeconds { get; set; } = 20;
 
     /// <summary>Visibility timeout asked for on each receive (0–43200 s); null: the queue's own.</summary>
@@ -86,9 +86,9 @@ public sealed class QueueSourcesOptionsValidator : IValidateOptions<QueueSources
                 errors.Add($"{at}:Receivers must be between 1 and 10");
             }
 
-            if (source.WaitTimeSeconds is < 0 or > 20)
+            if (source.WaitTimeSeconds is < 1 or > 20)
             {
-                errors.Add($"{at}:WaitTimeSeconds must be between 0 and 20");
+                errors.Add($"{at}:WaitTimeSeconds must be between 1 and 20");
             }
 
             if (source.VisibilityTimeoutSeconds is < 0 or > 43_200)

@@ -149,7 +149,7 @@ public sealed partial class QueueSourceService(
         var work = new Task<MessageOutcome>[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
-            work[i] = IngestMessageAsync(source, normalizer, messages[i]);
+            work[i] = GuardedAsync(source, normalizer, messages[i]);
         }
 
         var outcomes = await Task.WhenAll(work);
@@ -193,6 +193,19 @@ public sealed partial class QueueSourceService(
 
         await DeleteAsync(source, deletes);
         LogBatch(source.QueueUrl!, messages.Count, events, unmapped, rejected, left, dropped);
+    }
+
+    /// <summary>An unexpected failure (a grain call that threw) leaves the message for redelivery and the receiver running.</summary>
+    private async Task<MessageOutcome> GuardedAsync(QueueSourceOptions source, IEventNormalizer normalizer, Message message)
+    {
+        try
+        {
+            return await IngestMessageAsync(source, normalizer, message);
+        }
+        catch (Exception e)
+        {
+            return new MessageOutcome(Verdict.Retry, $"{e.GetType().Name}: {e.Message}");
+        }
     }
 
     private async Task<MessageOutcome> IngestMessageAsync(QueueSourceOptions source, IEventNormalizer normalizer, Message message)

@@ -39,6 +39,23 @@ public sealed class QueueSourceTests(LocalAwsFixture aws)
     }
 
     [Fact]
+    public async Task A_message_that_arrives_before_its_tenant_exists_waits_in_the_queue_until_it_does()
+    {
+        var queueUrl = await NewQueueAsync("early");
+        var tenantId = NewTenantId();
+        await using var silo = await StartAsync(new Source(queueUrl, "crowdstrike", tenantId) { MaxReceiveCount = 1, VisibilityTimeoutSeconds = 1 });
+        await aws.Sqs.SendMessageAsync(queueUrl, VendorSamples.CrowdStrikeDetection("jdoe@example.com", "ldt:early:1"));
+        // Received at least once with no tenant: a receive limit of 1 would have dropped it, were it counted as unusable.
+        await Eventually.Until(() => InFlightAsync(queueUrl), count => count >= 1, "the message received while the tenant is missing", TimeSpan.FromSeconds(30));
+
+        var (client, hook) = await TenantWithCampaignAsync(silo, tenantId);
+
+        Assert.Single(await silo.Webhooks.WaitForAsync(hook, 1, TimeSpan.FromSeconds(30), "tip once the tenant exists"));
+        await UserAsync(client, tenantId, "jdoe@example.com", u => u.GetProperty("eventCount").GetInt32() == 1);
+        await QueueDrainedAsync(queueUrl, "the message is deleted once ingested");
+    }
+
+    [Fact]
     public async Task Gzipped_ndjson_objects_announced_by_s3_notifications_are_ingested()
     {
         var queueUrl = await NewQueueAsync("s3");
@@ -225,6 +242,17 @@ public sealed class QueueSourceTests(LocalAwsFixture aws)
                     + int.Parse(attributes["ApproximateNumberOfMessagesNotVisible"], System.Globalization.CultureInfo.InvariantCulture);
             },
             count => count == 0, $"{phase} ({queueUrl})", TimeSpan.FromSeconds(30));
+
+    /// <summary>Messages received and not yet deleted nor visible again, read without receiving any.</summary>
+    private async Task<int> InFlightAsync(string queueUrl)
+    {
+        var attributes = (await aws.Sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
+        {
+            QueueUrl = queueUrl,
+            AttributeNames = ["ApproximateNumberOfMessagesNotVisible"],
+        })).Attributes;
+        return int.Parse(attributes["ApproximateNumberOfMessagesNotVisible"], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private async Task PutGzipAsync(string bucket, string key, string content)
     {

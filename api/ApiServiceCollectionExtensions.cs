@@ -31,6 +31,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<VendorTimeZones>();
         services.AddSingleton<CallerResolver>();
         services.AddSingleton<TenantRateLimiter>();
+        services.AddSingleton<IngestPipeline>();
         services.TryAddSingleton<UserDirectoryCache>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.UseOurTypes);
         services.AddRequestTimeouts();

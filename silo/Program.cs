@@ -2,6 +2,7 @@ using Orleans.Dashboard;
 using SecurityCoach;
 using SecurityCoach.Api;
 using SecurityCoach.Silo;
+using SecurityCoach.Silo.Sources;
 
 var app = Program.Build(args);
 app.LogStartupNotes();
@@ -21,6 +22,7 @@ public partial class Program
         builder.AddSecurityCoachSilo();
         builder.Services.AddSecurityCoachGrains(builder.Configuration);
         builder.Services.AddSecurityCoachApi(builder.Configuration);
+        builder.Services.AddQueueSources(builder.Configuration);
 
         var app = builder.Build();
 

@@ -67,7 +67,8 @@ public sealed partial class LocalAwsEmulators : IAsyncDisposable
                     Path.Combine(local, "DynamoDBLocalLoopback.java"),
                     "0",
                 ],
-                local,
+                // DynamoDB Local writes a metadata file into its working directory: keep it with the download.
+                emulator,
                 []);
         }
         catch

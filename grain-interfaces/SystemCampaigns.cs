@@ -44,6 +44,7 @@ public static class SystemCampaigns
           {"metadata": {"product": {"vendor_name": ["Cisco"]}}, "class_uid": [4002], "disposition": ["Allowed"], "url": {"categories": ["Phishing"]}},
           {"metadata": {"product": {"vendor_name": ["Cisco"]}}, "class_uid": [4003], "disposition": ["Allowed"], "unmapped": {"categories": ["Phishing"]}},
           {"metadata": {"product": {"vendor_name": ["Netskope"]}}, "class_uid": [2004], "disposition": ["Allowed", "Detected"], "url": {"categories": [{"equals-ignore-case": "phishing"}]}},
+          {"metadata": {"product": {"vendor_name": ["Netskope"]}}, "class_uid": [4002], "disposition": ["Allowed"], "url": {"categories": [{"equals-ignore-case": "phishing"}]}},
           {"metadata": {"product": {"vendor_name": ["Microsoft"]}}, "class_uid": [2004], "finding_info": {"title": [
             {"equals-ignore-case": "A potentially malicious URL click was detected"},
             {"equals-ignore-case": "A user clicked through to a potentially malicious URL"}]}},
@@ -92,7 +93,7 @@ public static class SystemCampaigns
         """
         {"$or": [
           {"metadata": {"product": {"vendor_name": ["Netskope"]}}, "class_uid": [2004], "finding_info": {"types": [{"equals-ignore-case": "DLP"}]}},
-          {"metadata": {"product": {"vendor_name": ["Zscaler"]}}, "class_uid": [4002], "unmapped": {"dlpeng": [{"anything-but": ["None", "NA", ""]}]}},
+          {"metadata": {"product": {"vendor_name": ["Zscaler"]}, "event_code": ["DLP"]}, "class_uid": [2004]},
           {"metadata": {"product": {"vendor_name": ["Microsoft"]}}, "class_uid": [2004], "unmapped": {"serviceSource": [{"equals-ignore-case": "microsoftDataLossPrevention"}]}}
         ]}
         """);

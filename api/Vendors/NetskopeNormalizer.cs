@@ -6,7 +6,8 @@ namespace SecurityCoach.Api.Vendors;
 
 /// <summary>
 /// Netskope alerts (DLP, malware, policy, quarantine, UBA …: objects with <c>alert_type</c> / <c>alert_name</c>) as
-/// OCSF Detection Findings (2004).
+/// OCSF Detection Findings (2004); page events (web transactions, <c>type</c> "page") as HTTP Activity (4002);
+/// application events (actions in a cloud app, <c>type</c> "application") as Web Resources Activity (6001).
 /// </summary>
 internal sealed class NetskopeNormalizer : IEventNormalizer
 {
@@ -14,6 +15,16 @@ internal sealed class NetskopeNormalizer : IEventNormalizer
     private static readonly Utf8NameSet Mapped = new(
         "_id", "timestamp", "user", "userkey", "ur_normalized", "alert_type", "alert_name", "type", "severity",
         "action", "hostname", "srcip", "dstip", "url", "appcategory", "category", "file_path", "md5", "sha256");
+
+    private static readonly Utf8NameSet PageMapped = new(
+        "_id", "timestamp", "user", "userkey", "ur_normalized", "type", "action", "hostname", "srcip", "dstip", "url",
+        "domain", "category", "appcategory", "useragent", "md5", "sha256");
+
+    // "activity" stays unmapped: activity_id keeps only the verbs OCSF names ("Login Successful" is 99). object_type
+    // too, because without an object the resource is the app.
+    private static readonly Utf8NameSet ApplicationMapped = new(
+        "_id", "timestamp", "user", "userkey", "ur_normalized", "type", "action", "hostname", "srcip", "dstip", "url",
+        "appcategory", "category", "useragent", "object", "file_path", "md5", "sha256");
 
     public string Vendor => "netskope";
 
@@ -27,9 +38,20 @@ internal sealed class NetskopeNormalizer : IEventNormalizer
 
         var alertType = raw.Prop("alert_type"u8);
         var alertName = raw.Prop("alert_name"u8);
-        if (!alertType.HasText() && !alertName.HasText())
+        var alert = alertType.HasText() || alertName.HasText();
+        var eventType = raw.Prop("type"u8);
+        var page = false;
+        var application = false;
+        if (!alert && eventType.TryGetText(out var typeText))
         {
-            return VendorJson.Fail("not a Netskope alert: missing alert_type and alert_name", out normalized, out error);
+            page = Ascii.EqualsIgnoreCase(typeText, "page"u8);
+            application = Ascii.EqualsIgnoreCase(typeText, "application"u8);
+        }
+
+        if (!alert && !page && !application)
+        {
+            return VendorJson.Fail("not a Netskope alert or event: missing alert_type and alert_name, and type is not page or application",
+                out normalized, out error);
         }
 
         // user is normally the e-mail; userkey and ur_normalized repeat it, and carry it when user holds a name.
@@ -56,29 +78,101 @@ internal sealed class NetskopeNormalizer : IEventNormalizer
             ? raw.Prop("object"u8)
             : default;
 
-        var writer = OcsfOutput.Begin(OcsfSchema.FindingsCategory, OcsfSchema.DetectionFindingClass, OcsfSchema.CreateActivity);
-        writer.WriteSeverity(Severity(raw));
+        var writer = alert
+            ? OcsfOutput.Begin(OcsfSchema.FindingsCategory, OcsfSchema.DetectionFindingClass, OcsfSchema.CreateActivity)
+            : page
+                ? OcsfOutput.Begin(OcsfSchema.NetworkCategory, OcsfSchema.HttpActivityClass, 0)
+                : OcsfOutput.Begin(OcsfSchema.ApplicationCategory, OcsfSchema.WebResourcesActivityClass, WebResourcesActivity(raw.Prop("activity"u8)));
+
+        // Events carry no severity of their own; a web transaction or an app action is informational.
+        var severity = Severity(raw);
+        writer.WriteSeverity(alert || severity != OcsfSeverity.Unknown ? severity : OcsfSeverity.Informational);
         writer.WriteNumber("time"u8, time);
         writer.WriteText("message"u8, alertName);
-        writer.WriteMetadata(eventId, default, "Netskope Security Cloud"u8, "Netskope"u8, alertType);
+        writer.WriteMetadata(eventId, default, "Netskope Security Cloud"u8, "Netskope"u8, alert ? alertType : eventType);
         writer.WriteActor(email, name, default, default);
         writer.WriteEndpoint("device"u8, hostname, default);
         writer.WriteEndpoint("src_endpoint"u8, hostname, raw.Prop("srcip"u8));
-        writer.WriteEndpoint("dst_endpoint"u8, default, raw.Prop("dstip"u8));
-        writer.WriteUrl(raw.Prop("url"u8), default, [raw.Prop("appcategory"u8), raw.Prop("category"u8)]);
+        writer.WriteEndpoint("dst_endpoint"u8, page ? raw.Prop("domain"u8) : default, raw.Prop("dstip"u8));
+        writer.WriteUrl(raw.Prop("url"u8), page ? raw.Prop("domain"u8) : default, [raw.Prop("appcategory"u8), raw.Prop("category"u8)]);
+        if (!alert)
+        {
+            writer.WriteHttpRequest(default, raw.Prop("useragent"u8));
+        }
+
+        if (application)
+        {
+            WriteWebResource(writer, raw);
+        }
+
         writer.WriteFile(fileObject, raw.Prop("file_path"u8), raw.Prop("sha256"u8), raw.Prop("md5"u8));
         if (action.TryGetText(out var actionText))
         {
             writer.WriteDisposition(Disposition(actionText), action);
         }
 
-        writer.WriteFindingInfo(alertName, eventId, default, alertType, raw.Prop("type"u8));
-        writer.WriteUnmapped(raw, Mapped);
+        if (alert)
+        {
+            writer.WriteFindingInfo(alertName, eventId, default, alertType, eventType);
+        }
+
+        writer.WriteUnmapped(raw, alert ? Mapped : page ? PageMapped : ApplicationMapped);
         var json = OcsfOutput.End(writer, raw, context.TenantId, userKey);
 
         normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json);
         error = null;
         return true;
+    }
+
+    /// <summary>
+    /// Web Resources Activity <c>activity_id</c> from the app activity: 1 Create, 2 Read (View), 3 Update (Edit),
+    /// 4 Delete, 6 Import (Upload: data into the app), 7 Export (Download: data out of it), 8 Share; 99 for the rest
+    /// (Login, Logout, Post …), 0 without an activity.
+    /// </summary>
+    private static int WebResourcesActivity(JsonElement activity)
+    {
+        if (!activity.TryGetText(out var word))
+        {
+            return 0;
+        }
+
+        return word switch
+        {
+            _ when Ascii.EqualsIgnoreCase(word, "Create"u8) => 1,
+            _ when Ascii.EqualsIgnoreCase(word, "View"u8) => 2,
+            _ when Ascii.EqualsIgnoreCase(word, "Edit"u8) => 3,
+            _ when Ascii.EqualsIgnoreCase(word, "Delete"u8) => 4,
+            _ when Ascii.EqualsIgnoreCase(word, "Upload"u8) => 6,
+            _ when Ascii.EqualsIgnoreCase(word, "Download"u8) => 7,
+            _ when Ascii.EqualsIgnoreCase(word, "Share"u8) => 8,
+            _ => OcsfSchema.OtherActivity,
+        };
+    }
+
+    /// <summary>
+    /// <c>web_resources</c> (required by 6001): the object acted on, else the app instance, else the app itself, so an
+    /// event without an object (a login) still names what was used.
+    /// </summary>
+    private static void WriteWebResource(Utf8JsonWriter writer, JsonElement raw)
+    {
+        var resourceObject = raw.Prop("object"u8);
+        var app = raw.Prop("app"u8);
+        writer.WriteStartArray("web_resources"u8);
+        writer.WriteStartObject();
+        if (resourceObject.HasText())
+        {
+            writer.WriteText("name"u8, resourceObject);
+            writer.WriteText("type"u8, raw.Prop("object_type"u8));
+        }
+        else
+        {
+            writer.WriteText("name"u8, raw.Prop("instance_id"u8).Or(app));
+            writer.WriteString("type"u8, "Application"u8);
+        }
+
+        writer.WriteText("uid"u8, raw.Prop("object_id"u8));
+        writer.WriteEndObject();
+        writer.WriteEndArray();
     }
 
     /// <summary>The alert's severity (low/medium/high/critical), else the malware's or the DLP rule's; Unknown without.</summary>

@@ -283,6 +283,20 @@ internal static class OcsfOutput
         }
     }
 
+    /// <summary><c>http_request</c> with method and user agent, when either is present.</summary>
+    public static void WriteHttpRequest(this Utf8JsonWriter writer, JsonElement method, JsonElement userAgent)
+    {
+        if (!method.HasText() && !userAgent.HasText())
+        {
+            return;
+        }
+
+        writer.WriteStartObject("http_request"u8);
+        writer.WriteText("http_method"u8, method);
+        writer.WriteText("user_agent"u8, userAgent);
+        writer.WriteEndObject();
+    }
+
     /// <summary><c>finding_info</c>: title, uid (the event id), description and up to two type names.</summary>
     public static void WriteFindingInfo(this Utf8JsonWriter writer, JsonElement title, string uid, JsonElement description,
         JsonElement type, JsonElement subType)

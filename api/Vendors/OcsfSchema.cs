@@ -51,6 +51,7 @@ internal static class OcsfSchema
     public const int EmailActivityClass = 4009;
     public const int EmailUrlActivityClass = 4011;
     public const int ApplicationCategory = 6;
+    public const int WebResourcesActivityClass = 6001;
     public const int ApiActivityClass = 6003;
 
     /// <summary><c>activity_id</c> 99: an activity the class does not name.</summary>

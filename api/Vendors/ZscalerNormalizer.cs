@@ -7,7 +7,9 @@ namespace SecurityCoach.Api.Vendors;
 
 /// <summary>
 /// Zscaler Internet Access web logs (NSS feed, JSON) as OCSF HTTP Activity (4002): the feed's
-/// <c>{"sourcetype":"zscalernss-web","event":{…}}</c> records and bare event objects, v9 fields included.
+/// <c>{"sourcetype":"zscalernss-web","event":{…}}</c> records and bare event objects, v9 fields included. A record
+/// on which web DLP matched (<c>dlpeng</c>, <c>dlpdict</c> or <c>dlprulename</c> set) is a Detection Finding (2004)
+/// with <c>metadata.event_code</c> "DLP", titled by the DLP rule, else the engine, else the dictionary.
 /// </summary>
 internal sealed class ZscalerNormalizer : IEventNormalizer
 {
@@ -17,6 +19,12 @@ internal sealed class ZscalerNormalizer : IEventNormalizer
         "login", "recordid", "epochtime", "time", "reqmethod", "threatseverity", "reason", "devicehostname", "cip",
         "cltip", "sip", "serverip", "host", "hostname", "eurl", "url", "b64url", "urlcat", "urlsubcat", "urlsupercat",
         "urlclass", "ua", "useragent", "filename", "sha256", "bamd5", "action");
+
+    // A finding has no http_request, so the method and user agent of a DLP record stay unmapped.
+    private static readonly Utf8NameSet DlpMapped = new(
+        "login", "recordid", "epochtime", "time", "threatseverity", "reason", "devicehostname", "cip", "cltip", "sip",
+        "serverip", "host", "hostname", "eurl", "url", "b64url", "urlcat", "urlsubcat", "urlsupercat", "urlclass",
+        "filename", "sha256", "bamd5", "action");
 
     public string Vendor => "zscaler";
 
@@ -74,11 +82,20 @@ internal sealed class ZscalerNormalizer : IEventNormalizer
         ReadOnlySpan<JsonElement> categories =
             [e.Prop("urlcat"u8), e.Prop("urlsubcat"u8), e.Prop("urlsupercat"u8), e.Prop("urlclass"u8)];
 
-        var writer = OcsfOutput.Begin(OcsfSchema.NetworkCategory, OcsfSchema.HttpActivityClass, activity);
+        // A DLP engine, dictionary or rule that matched makes the record a finding about the data rather than a
+        // plain web transaction; the NSS feed writes "None" or "NA" in these fields when nothing matched.
+        var dlpEngine = e.Prop("dlpeng"u8);
+        var dlpDictionary = e.Prop("dlpdict"u8);
+        var dlpRule = e.Prop("dlprulename"u8);
+        var dlp = IsSet(dlpRule) || IsSet(dlpEngine) || IsSet(dlpDictionary);
+
+        var writer = dlp
+            ? OcsfOutput.Begin(OcsfSchema.FindingsCategory, OcsfSchema.DetectionFindingClass, OcsfSchema.CreateActivity)
+            : OcsfOutput.Begin(OcsfSchema.NetworkCategory, OcsfSchema.HttpActivityClass, activity);
         writer.WriteSeverity(Severity(e.Prop("threatseverity"u8), e.Prop("riskscore"u8)));
         writer.WriteNumber("time"u8, time);
         writer.WriteText("message"u8, e.Prop("reason"u8));
-        writer.WriteMetadata(eventId, timeText, "Zscaler Internet Access"u8, "Zscaler"u8, []);
+        writer.WriteMetadata(eventId, timeText, "Zscaler Internet Access"u8, "Zscaler"u8, dlp ? "DLP"u8 : []);
         var loginIsEmail = login.IsEmail();
         writer.WriteActor(loginIsEmail ? login : default, loginIsEmail ? default : login, default, default);
         writer.WriteEndpoint("device"u8, deviceHostname, default);
@@ -93,14 +110,25 @@ internal sealed class ZscalerNormalizer : IEventNormalizer
             writer.WriteBase64Url(e.Prop("b64url"u8), host, categories);
         }
 
-        WriteHttpRequest(writer, method, e.Prop("ua"u8).Or(e.Prop("useragent"u8)));
+        if (!dlp)
+        {
+            writer.WriteHttpRequest(method, e.Prop("ua"u8).Or(e.Prop("useragent"u8)));
+        }
+
         writer.WriteFile(e.Prop("filename"u8).Or(e.Prop("upload_filename"u8)), default, e.Prop("sha256"u8), e.Prop("bamd5"u8));
         if (action.TryGetText(out var actionText))
         {
             writer.WriteDisposition(Disposition(actionText), action);
         }
 
-        writer.WriteUnmapped(e, Mapped);
+        if (dlp)
+        {
+            var title = IsSet(dlpRule) ? dlpRule : IsSet(dlpEngine) ? dlpEngine : dlpDictionary;
+            writer.WriteFindingInfo(title, eventId, default, IsSet(dlpEngine) ? dlpEngine : default,
+                IsSet(dlpDictionary) ? dlpDictionary : default);
+        }
+
+        writer.WriteUnmapped(e, dlp ? DlpMapped : Mapped);
         var json = OcsfOutput.End(writer, raw, context.TenantId, userKey);
 
         normalized = new SecurityEvent(context.TenantId, userKey, eventId, time, Vendor, json);
@@ -151,21 +179,11 @@ internal sealed class ZscalerNormalizer : IEventNormalizer
             && consumed == text.Length;
     }
 
+    private static bool IsSet(JsonElement dlpField) =>
+        dlpField.TryGetText(out var text) && !Ascii.EqualsIgnoreCase(text, "None"u8) && !Ascii.EqualsIgnoreCase(text, "NA"u8);
+
     private static OcsfDisposition Disposition(ReadOnlySpan<byte> action) =>
         Ascii.EqualsIgnoreCase(action, "Allowed"u8) ? OcsfDisposition.Allowed
         : Ascii.EqualsIgnoreCase(action, "Blocked"u8) ? OcsfDisposition.Blocked
         : OcsfDisposition.Other;
-
-    private static void WriteHttpRequest(Utf8JsonWriter writer, JsonElement method, JsonElement userAgent)
-    {
-        if (!method.HasText() && !userAgent.HasText())
-        {
-            return;
-        }
-
-        writer.WriteStartObject("http_request"u8);
-        writer.WriteText("http_method"u8, method);
-        writer.WriteText("user_agent"u8, userAgent);
-        writer.WriteEndObject();
-    }
 }

@@ -28,6 +28,24 @@ public sealed class NetskopeNormalizerTests
          "dlp_rule_severity":"Medium","object":"customers.csv","object_type":"File"}
         """;
 
+    // A web transaction to a phishing page that policy let through; no user field, the e-mail only in userkey.
+    internal const string PhishingPageAllowed = """
+        {"_id":"a9c8e7f6d5b44a3b2c1d0e9f","timestamp":1767700000,"type":"page","access_method":"Client","traffic_type":"Web",
+         "userkey":"R.Costa@Contoso.example","url":"http://contoso-sso.example-login.net/adfs/ls","domain":"contoso-sso.example-login.net",
+         "page":"contoso-sso.example-login.net/adfs/ls","site":"contoso-sso.example-login.net","category":"Phishing",
+         "srcip":"10.12.3.9","dstip":"198.51.100.66","hostname":"CONTOSO-LT-0042","action":"allow",
+         "useragent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"}
+        """;
+
+    // A file uploaded to a personal cloud-storage instance; the time stamp comes as text.
+    internal const string ApplicationUpload = """
+        {"_id":"e1d2c3b4a5964f7e8d9c0b1a","timestamp":"1767700600","type":"application","access_method":"Client",
+         "user":"Sam.Taylor@Contoso.example","app":"Dropbox","appcategory":"Cloud Storage","instance_id":"personal",
+         "activity":"Upload","object":"customer-list.csv","object_type":"File","object_id":"id:7f3kQ","file_type":"text/csv",
+         "file_size":20480,"file_path":"/Personal/customer-list.csv","md5":"0cc175b9c0f1b6a831c399e269772661",
+         "srcip":"10.12.0.44","dstip":"162.125.6.20","policy":"Allow sanctioned storage","action":"allow"}
+        """;
+
     private static readonly NetskopeNormalizer Normalizer = new();
 
     [Fact]
@@ -210,12 +228,142 @@ public sealed class NetskopeNormalizerTests
         Assert.Equal("no user: expected one of user, userkey, ur_normalized", NormalizedEvent.Rejection(Normalizer, raw));
     }
 
-    [Fact]
-    public void Object_of_another_shape_is_rejected()
+    [Theory]
+    [InlineData("""{"_id":"ab12","type":"connection","user":"a@contoso.example"}""")]
+    [InlineData("""{"_id":"ab12","user":"a@contoso.example","app":"Dropbox"}""")]
+    [InlineData("""{"_id":"ab12","type":42,"user":"a@contoso.example"}""")]
+    public void Object_that_is_neither_an_alert_nor_a_page_or_application_event_is_rejected(string raw)
     {
-        const string raw = """{"_id":"ab12","type":"page","user":"a@contoso.example"}""";
+        Assert.Equal("not a Netskope alert or event: missing alert_type and alert_name, and type is not page or application",
+            NormalizedEvent.Rejection(Normalizer, raw));
+    }
 
-        Assert.Equal("not a Netskope alert: missing alert_type and alert_name", NormalizedEvent.Rejection(Normalizer, raw));
+    [Fact]
+    public void Page_event_becomes_http_activity_with_the_domain_as_host()
+    {
+        var result = NormalizedEvent.From(Normalizer, PhishingPageAllowed);
+
+        Assert.Equal(4002, result.Number("class_uid"));
+        Assert.Equal(4, result.Number("category_uid"));
+        Assert.Equal(0, result.Number("activity_id"));
+        Assert.Equal(400200, result.Number("type_uid"));
+        Assert.Equal("page", result.Text("metadata.event_code"));
+        Assert.Equal("a9c8e7f6d5b44a3b2c1d0e9f", result.Event.EventId);
+        Assert.Equal(1_767_700_000_000, result.Event.TimeMs);
+        Assert.Equal("http://contoso-sso.example-login.net/adfs/ls", result.Text("url.url_string"));
+        Assert.Equal("contoso-sso.example-login.net", result.Text("url.hostname"));
+        Assert.Equal(["Phishing"], result.Texts("url.categories"));
+        Assert.Equal("contoso-sso.example-login.net", result.Text("dst_endpoint.hostname"));
+        Assert.Equal("198.51.100.66", result.Text("dst_endpoint.ip"));
+        Assert.Equal("10.12.3.9", result.Text("src_endpoint.ip"));
+        Assert.StartsWith("Mozilla/5.0", result.Text("http_request.user_agent"));
+        Assert.Equal("Allowed", result.Text("disposition"));
+        Assert.Equal(1, result.Number("severity_id"));
+        Assert.False(result.Has("finding_info"));
+        Assert.False(result.Has("message"));
+        Assert.Equal("contoso-sso.example-login.net/adfs/ls", result.Text("unmapped.page"));
+    }
+
+    [Fact]
+    public void Page_event_without_user_takes_the_email_from_userkey()
+    {
+        var result = NormalizedEvent.From(Normalizer, PhishingPageAllowed);
+
+        Assert.Equal("R.Costa@Contoso.example", result.Text("actor.user.email_addr"));
+        Assert.Equal("r.costa@contoso.example", result.Event.UserKey);
+    }
+
+    [Fact]
+    public void Page_event_without_any_user_is_rejected()
+    {
+        const string raw = """{"type":"page","url":"www.example.org/","domain":"www.example.org","timestamp":1767700000}""";
+
+        Assert.Equal("no user: expected one of user, userkey, ur_normalized", NormalizedEvent.Rejection(Normalizer, raw));
+    }
+
+    [Fact]
+    public void Application_event_becomes_web_resources_activity_on_the_object()
+    {
+        var result = NormalizedEvent.From(Normalizer, ApplicationUpload);
+
+        Assert.Equal(6001, result.Number("class_uid"));
+        Assert.Equal(6, result.Number("category_uid"));
+        Assert.Equal(6, result.Number("activity_id"));
+        Assert.Equal(600106, result.Number("type_uid"));
+        Assert.Equal("application", result.Text("metadata.event_code"));
+        Assert.Equal(1_767_700_600_000, result.Event.TimeMs);
+        Assert.Equal("customer-list.csv", result.Text("web_resources.0.name"));
+        Assert.Equal("File", result.Text("web_resources.0.type"));
+        Assert.Equal("id:7f3kQ", result.Text("web_resources.0.uid"));
+        Assert.Equal("customer-list.csv", result.Text("file.name"));
+        Assert.Equal("/Personal/customer-list.csv", result.Text("file.path"));
+        Assert.Equal("0cc175b9c0f1b6a831c399e269772661", result.Text("file.hashes.0.value"));
+        Assert.Equal(["Cloud Storage"], result.Texts("url.categories"));
+        Assert.Equal("Allowed", result.Text("disposition"));
+        Assert.Equal("Sam.Taylor@Contoso.example", result.Text("actor.user.email_addr"));
+        Assert.Equal("Dropbox", result.Text("unmapped.app"));
+        Assert.Equal("personal", result.Text("unmapped.instance_id"));
+        Assert.Equal("Upload", result.Text("unmapped.activity"));
+        Assert.Equal("Allow sanctioned storage", result.Text("unmapped.policy"));
+        Assert.False(result.Has("unmapped.object"));
+    }
+
+    [Theory]
+    [InlineData("Create", 1)]
+    [InlineData("View", 2)]
+    [InlineData("Edit", 3)]
+    [InlineData("Delete", 4)]
+    [InlineData("Upload", 6)]
+    [InlineData("download", 7)]
+    [InlineData("Share", 8)]
+    [InlineData("Login Successful", 99)]
+    [InlineData("Post", 99)]
+    public void Application_activities_map_to_web_resources_activity_ids(string activity, int activityId)
+    {
+        var raw = $$"""{"type":"application","user":"a@contoso.example","app":"Box","activity":"{{activity}}","object":"a.pdf","object_type":"File"}""";
+
+        var result = NormalizedEvent.From(Normalizer, raw);
+
+        Assert.Equal(activityId, result.Number("activity_id"));
+        Assert.Equal(600100 + activityId, result.Number("type_uid"));
+    }
+
+    [Fact]
+    public void Application_event_without_an_object_names_the_app_instance_as_the_resource()
+    {
+        const string raw = """
+            {"type":"application","user":"a@contoso.example","app":"Slack","instance_id":"contoso","activity":"Login Successful"}
+            """;
+
+        var result = NormalizedEvent.From(Normalizer, raw);
+
+        Assert.Equal("contoso", result.Text("web_resources.0.name"));
+        Assert.Equal("Application", result.Text("web_resources.0.type"));
+        Assert.Equal("Login Successful", result.Text("unmapped.activity"));
+    }
+
+    [Fact]
+    public void Application_event_without_activity_instance_or_time_is_unknown_activity_on_the_app_at_arrival()
+    {
+        const string raw = """{"type":"application","user":"svc-sync","app":"OneDrive for Business"}""";
+
+        var result = NormalizedEvent.From(Normalizer, raw);
+
+        Assert.Equal(0, result.Number("activity_id"));
+        Assert.Equal("OneDrive for Business", result.Text("web_resources.0.name"));
+        Assert.Equal("svc-sync", result.Text("actor.user.name"));
+        Assert.False(result.Has("actor.user.email_addr"));
+        Assert.Equal("svc-sync", result.Event.UserKey);
+        Assert.Equal(NormalizedEvent.ReceivedAtMs, result.Event.TimeMs);
+        Assert.Equal(1, result.Number("severity_id"));
+    }
+
+    [Fact]
+    public void Alert_fields_decide_over_the_event_type()
+    {
+        const string raw = """{"alert_type":"policy","alert_name":"Risky page","type":"page","user":"a@contoso.example"}""";
+
+        Assert.Equal(2004, NormalizedEvent.From(Normalizer, raw).Number("class_uid"));
     }
 
     [Fact]

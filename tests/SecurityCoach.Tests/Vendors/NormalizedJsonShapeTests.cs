@@ -17,6 +17,9 @@ public sealed class NormalizedJsonShapeTests
         { "zscaler", ZscalerNormalizerTests.AllowedPaste },
         { "netskope", NetskopeNormalizerTests.MalwareBlocked },
         { "netskope", NetskopeNormalizerTests.DlpAlert },
+        { "netskope", NetskopeNormalizerTests.PhishingPageAllowed },
+        { "netskope", NetskopeNormalizerTests.ApplicationUpload },
+        { "zscaler", ZscalerNormalizerTests.DlpBlocked },
     };
 
     [Theory]

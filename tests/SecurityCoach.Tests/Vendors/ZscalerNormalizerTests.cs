@@ -29,6 +29,16 @@ public sealed class ZscalerNormalizerTests
          "riskscore":40,"respcode":"200","dlpeng":"None","dlpdict":"None"}
         """;
 
+    // Web DLP: a card-number upload to a paste site, blocked; engine and dictionary set, no DLP rule name.
+    internal const string DlpBlocked = """
+        {"sourcetype":"zscalernss-web","event":{"time":"Tue Jan  6 09:15:40 2026","epochtime":1767690940,
+         "recordid":"7432211845532647425","login":"Marta.Lopes@Northwind.example","devicehostname":"NW-LT-0412",
+         "cip":"10.44.3.88","sip":"203.0.113.45","eurl":"https://pastebin.example.com/api/api_post.php",
+         "hostname":"pastebin.example.com","reqmethod":"POST","ua":"Mozilla/5.0 Firefox/133.0","action":"Blocked",
+         "reason":"DLP Blocked","ruletype":"DLP","urlcat":"Online Chat","urlsupercat":"Internet Communication",
+         "riskscore":"25","dlpeng":"PCI","dlpdict":"Credit Cards","malwarecat":"None"}}
+        """;
+
     private static readonly ZscalerNormalizer Normalizer = new();
 
     [Fact]
@@ -316,5 +326,80 @@ public sealed class ZscalerNormalizerTests
     public void Value_that_is_not_an_object_is_rejected()
     {
         Assert.Equal("expected a JSON object", NormalizedEvent.Rejection(Normalizer, "\"GET https://news.example.com/\""));
+    }
+
+    [Fact]
+    public void Web_dlp_match_becomes_a_detection_finding_titled_by_the_engine()
+    {
+        var result = NormalizedEvent.From(Normalizer, DlpBlocked);
+
+        Assert.Equal(2004, result.Number("class_uid"));
+        Assert.Equal(2, result.Number("category_uid"));
+        Assert.Equal(200401, result.Number("type_uid"));
+        Assert.Equal("DLP", result.Text("metadata.event_code"));
+        Assert.Equal("PCI", result.Text("finding_info.title"));
+        Assert.Equal("7432211845532647425", result.Text("finding_info.uid"));
+        Assert.Equal(["PCI", "Credit Cards"], result.Texts("finding_info.types"));
+        Assert.Equal("DLP Blocked", result.Text("message"));
+        Assert.Equal(1_767_690_940_000, result.Event.TimeMs);
+        Assert.Equal("https://pastebin.example.com/api/api_post.php", result.Text("url.url_string"));
+        Assert.Equal("marta.lopes@northwind.example", result.Event.UserKey);
+    }
+
+    [Fact]
+    public void Blocked_dlp_record_is_a_blocked_disposition_and_keeps_its_method_unmapped()
+    {
+        var result = NormalizedEvent.From(Normalizer, DlpBlocked);
+
+        Assert.Equal("Blocked", result.Text("disposition"));
+        Assert.Equal(2, result.Number("action_id"));
+        Assert.False(result.Has("http_request"));
+        Assert.Equal("POST", result.Text("unmapped.reqmethod"));
+        Assert.Equal("Mozilla/5.0 Firefox/133.0", result.Text("unmapped.ua"));
+        Assert.Equal("PCI", result.Text("unmapped.dlpeng"));
+    }
+
+    [Fact]
+    public void Dlp_rule_name_is_the_title_when_the_feed_has_it()
+    {
+        const string raw = """
+            {"login":"p.rao@northwind.example","url":"content.example/upload","action":"Allowed","dlprulename":"Monitor HR uploads",
+             "dlpeng":"HIPAA","dlpdict":"Medical Information","upload_filename":"claims.xlsx"}
+            """;
+
+        var result = NormalizedEvent.From(Normalizer, raw);
+
+        Assert.Equal("Monitor HR uploads", result.Text("finding_info.title"));
+        Assert.Equal("Allowed", result.Text("disposition"));
+        Assert.Equal("claims.xlsx", result.Text("file.name"));
+    }
+
+    [Fact]
+    public void Dictionary_alone_makes_a_finding_titled_by_the_dictionary()
+    {
+        const string raw = """{"login":"svc-backup","eurl":"https://storage.example.net/u","dlpeng":"NA","dlpdict":"Social Security Numbers (US)"}""";
+
+        var result = NormalizedEvent.From(Normalizer, raw);
+
+        Assert.Equal(2004, result.Number("class_uid"));
+        Assert.Equal("Social Security Numbers (US)", result.Text("finding_info.title"));
+        Assert.Equal(["Social Security Numbers (US)"], result.Texts("finding_info.types"));
+        Assert.Equal("svc-backup", result.Text("actor.user.name"));
+    }
+
+    [Theory]
+    [InlineData("None")]
+    [InlineData("NA")]
+    [InlineData("none")]
+    [InlineData("")]
+    public void Dlp_fields_saying_nothing_matched_keep_the_record_http_activity(string empty)
+    {
+        var raw = $$"""{"login":"a@northwind.example","eurl":"https://news.example.com/","reqmethod":"GET","dlpeng":"{{empty}}","dlpdict":"{{empty}}","dlprulename":"{{empty}}"}""";
+
+        var result = NormalizedEvent.From(Normalizer, raw);
+
+        Assert.Equal(4002, result.Number("class_uid"));
+        Assert.False(result.Has("finding_info"));
+        Assert.False(result.Has("metadata.event_code"));
     }
 }

@@ -62,6 +62,9 @@ public sealed class IngestPipeline(
     /// <summary>The body limits of <c>SecurityCoach:MaxIngestBodyBytes</c> and <c>SecurityCoach:Ingest</c>.</summary>
     public long MaxBodyBytes => options.Value.MaxIngestBodyBytes;
 
+    /// <summary>Records in one body (<c>SecurityCoach:Ingest:MaxEventsPerRequest</c>).</summary>
+    public int MaxEvents => options.Value.Ingest.MaxEventsPerRequest;
+
     public async Task<IngestResult> IngestAsync(string tenantId, IEventNormalizer normalizer, ReadOnlyMemory<byte> body, string mediaType)
     {
         using var records = IngestBody.Parse(body, mediaType, normalizer, options.Value.Ingest.Limits, out var parseError);

@@ -49,6 +49,12 @@ public sealed class QueueSourceOptions
     /// dead-letter queue instead.
     /// </summary>
     public int MaxReceiveCount { get; set; } = 5;
+
+    /// <summary>
+    /// The largest S3 object read (after gunzip): line-based objects (NDJSON, log lines) larger than one ingest body
+    /// are ingested in chunks of whole lines, each within the ingest body and record limits. Default 128 MiB.
+    /// </summary>
+    public long MaxObjectBytes { get; set; } = 128L * 1024 * 1024;
 }
 
 /// <summary>Refuses start-up naming every wrong setting of every source.</summary>
@@ -94,6 +100,11 @@ public sealed class QueueSourcesOptionsValidator : IValidateOptions<QueueSources
             if (source.VisibilityTimeoutSeconds is < 0 or > 43_200)
             {
                 errors.Add($"{at}:VisibilityTimeoutSeconds must be between 0 and 43200");
+            }
+
+            if (source.MaxObjectBytes is < 1 or > int.MaxValue)
+            {
+                errors.Add($"{at}:MaxObjectBytes must be between 1 and {int.MaxValue}");
             }
 
             if (source.MaxReceiveCount < 1)

@@ -8,6 +8,7 @@ using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Options;
 using SecurityCoach.Api;
+using SecurityCoach.Api.Http;
 using SecurityCoach.Api.Vendors;
 
 namespace SecurityCoach.Silo.Sources;
@@ -30,6 +31,9 @@ public sealed partial class QueueSourceService(
 {
     private const string ReceiveCountAttribute = "ApproximateReceiveCount";
     private const int MaxMessagesPerReceive = 10;
+
+    /// <summary>Lines per chunk of a large object: well under a tenant's default burst, so one chunk is never refused as larger than it.</summary>
+    private const int MaxLinesPerChunk = 5_000;
     private static readonly TimeSpan ReceiveErrorPause = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentBag<Task> _releases = [];
@@ -246,10 +250,10 @@ public sealed partial class QueueSourceService(
         try
         {
             using var response = await _s3.Value.GetObjectAsync(obj.Bucket, obj.Key);
-            payload = await SourcePayloads.ReadAtMostAsync(response.ResponseStream, pipeline.MaxBodyBytes, CancellationToken.None);
+            payload = await SourcePayloads.ReadAtMostAsync(response.ResponseStream, source.MaxObjectBytes, CancellationToken.None);
             if (payload is not null && SourcePayloads.IsGzip(obj.Key, response.Headers.ContentEncoding, payload))
             {
-                payload = await SourcePayloads.GunzipAtMostAsync(payload, pipeline.MaxBodyBytes, CancellationToken.None);
+                payload = await SourcePayloads.GunzipAtMostAsync(payload, source.MaxObjectBytes, CancellationToken.None);
             }
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
@@ -265,14 +269,46 @@ public sealed partial class QueueSourceService(
             return new MessageOutcome(Verdict.Retry, $"s3://{obj.Bucket}/{obj.Key}: {e.Message}");
         }
 
-        return payload is null
-            ? new MessageOutcome(Verdict.Poison, $"s3://{obj.Bucket}/{obj.Key}: body-too-large: over {pipeline.MaxBodyBytes} bytes")
-            : await IngestAsync(source, normalizer, payload);
+        if (payload is null)
+        {
+            return new MessageOutcome(Verdict.Poison, $"s3://{obj.Bucket}/{obj.Key}: body-too-large: over {source.MaxObjectBytes} bytes (MaxObjectBytes)");
+        }
+
+        var mediaType = SourcePayloads.MediaTypeOf(normalizer, payload);
+        if (mediaType == IngestBody.Json || payload.Length <= pipeline.MaxBodyBytes)
+        {
+            return payload.Length <= pipeline.MaxBodyBytes
+                ? await IngestAsync(source, normalizer, payload)
+                : new MessageOutcome(Verdict.Poison, $"s3://{obj.Bucket}/{obj.Key}: body-too-large: a JSON document of {payload.Length} bytes, over {pipeline.MaxBodyBytes}; only line-based objects are split");
+        }
+
+        // A large line-based object (an FDR batch, a log stream file) goes in chunks of whole lines; a redelivery after a
+        // failed chunk ingests the object again, and the user grains drop what they already scored.
+        var total = new MessageOutcome(Verdict.Done);
+        foreach (var chunk in SourcePayloads.LineChunks(payload, pipeline.MaxBodyBytes, Math.Min(pipeline.MaxEvents, MaxLinesPerChunk)))
+        {
+            var outcome = await IngestAsync(source, normalizer, chunk, mediaType);
+            // A chunk whose every line was rejected does not make the object unusable: its lines count as rejected.
+            var verdict = outcome.Verdict == Verdict.Poison && outcome.Rejected > 0 ? Verdict.Done : outcome.Verdict;
+            total = new MessageOutcome(Worse(total.Verdict, verdict), total.Reason ?? (verdict == Verdict.Done ? null : outcome.Reason),
+                total.Events + outcome.Events, total.Unmapped + outcome.Unmapped, total.Rejected + outcome.Rejected);
+            if (verdict == Verdict.Retry)
+            {
+                break;
+            }
+        }
+
+        return total.Events + total.Unmapped == 0 && total.Verdict == Verdict.Done
+            ? total with { Verdict = Verdict.Poison, Reason = $"s3://{obj.Bucket}/{obj.Key}: no-valid-events in any chunk" }
+            : total;
     }
 
-    private async Task<MessageOutcome> IngestAsync(QueueSourceOptions source, IEventNormalizer normalizer, byte[] payload)
+    private Task<MessageOutcome> IngestAsync(QueueSourceOptions source, IEventNormalizer normalizer, byte[] payload) =>
+        IngestAsync(source, normalizer, payload, SourcePayloads.MediaTypeOf(normalizer, payload));
+
+    private async Task<MessageOutcome> IngestAsync(QueueSourceOptions source, IEventNormalizer normalizer, ReadOnlyMemory<byte> payload, string mediaType)
     {
-        var result = await pipeline.IngestAsync(source.TenantId!, normalizer, payload, SourcePayloads.MediaTypeOf(normalizer, payload));
+        var result = await pipeline.IngestAsync(source.TenantId!, normalizer, payload, mediaType);
         return result.Status switch
         {
             IngestStatus.Accepted => new MessageOutcome(Verdict.Done, Events: result.Response!.Accepted, Unmapped: result.Response.Unmapped,

@@ -44,6 +44,40 @@ public static class SourcePayloads
         return end.IndexOf("\n{"u8) >= 0 || end.IndexOf("\n\""u8) >= 0 ? IngestBody.Ndjson : IngestBody.Json;
     }
 
+    /// <summary>
+    /// Splits a line-based payload (NDJSON, log lines) into chunks of whole lines, each at most
+    /// <paramref name="maxBytes"/> bytes and <paramref name="maxLines"/> non-blank lines. A single line longer than
+    /// <paramref name="maxBytes"/> is a chunk of its own (the pipeline then refuses it as too large).
+    /// </summary>
+    public static List<ReadOnlyMemory<byte>> LineChunks(ReadOnlyMemory<byte> body, long maxBytes, int maxLines)
+    {
+        var chunks = new List<ReadOnlyMemory<byte>>();
+        var span = body.Span;
+        int start = 0, lines = 0, position = 0;
+        while (position < span.Length)
+        {
+            var newline = span[position..].IndexOf((byte)'\n');
+            var lineEnd = newline < 0 ? span.Length : position + newline + 1;
+            var blank = span[position..lineEnd].Trim(" \t\r\n"u8).IsEmpty;
+            if (!blank && position > start && (lines == maxLines || lineEnd - start > maxBytes))
+            {
+                chunks.Add(body[start..position]);
+                start = position;
+                lines = 0;
+            }
+
+            lines += blank ? 0 : 1;
+            position = lineEnd;
+        }
+
+        if (position > start)
+        {
+            chunks.Add(body[start..position]);
+        }
+
+        return chunks;
+    }
+
     /// <summary>Gzip is recognised by its magic bytes as well, since writers do not always name or label it.</summary>
     public static bool IsGzip(string key, string? contentEncoding, ReadOnlySpan<byte> start) =>
         key.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)

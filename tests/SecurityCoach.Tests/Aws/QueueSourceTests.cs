@@ -148,6 +148,45 @@ public sealed class QueueSourceTests(LocalAwsFixture aws)
     }
 
     [Fact]
+    public async Task An_object_larger_than_one_ingest_body_is_ingested_in_chunks_of_whole_lines()
+    {
+        var queueUrl = await NewQueueAsync("big");
+        var bucket = $"big-{Guid.NewGuid():N}"[..20];
+        await aws.S3.PutBucketAsync(bucket);
+        var tenantId = NewTenantId();
+        var settings = Settings(new Source(queueUrl, "netskope", tenantId, "s3-notifications"));
+        // Not this test's subject: the tenant's rate limit would only slow the 3,000 events down.
+        settings["SecurityCoach:Ingest:RateLimit:EventsPerSecond"] = "0";
+        await using var silo = new SiloFactory(settings);
+        await ((IAsyncLifetime)silo).InitializeAsync();
+        using var admin = silo.ClientWithKey(SiloFactory.AdminKey);
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/v1/tenants", new { tenantId, name = "Big" })).StatusCode);
+
+        // 3,000 alerts for 15 users, several times the test silo's 256 KiB ingest body, gzipped.
+        const int events = 3_000, users = 15;
+        var ndjson = string.Join('\n', Enumerable.Range(0, events).Select(i => OneLine(VendorSamples.NetskopeAlert($"user{i % users}@example.com", $"big-{i}")))) + "\n";
+        Assert.True(Encoding.UTF8.GetByteCount(ndjson) > 2 * SiloFactory.MaxIngestBodyBytes);
+        await PutGzipAsync(bucket, "streaming/big.ndjson.gz", ndjson);
+        await aws.Sqs.SendMessageAsync(queueUrl, S3Notification(bucket, "streaming/big.ndjson.gz"));
+
+        await QueueDrainedAsync(queueUrl, "the notification is deleted once every chunk is in");
+        var counts = await Eventually.Until(
+            async () =>
+            {
+                long sum = 0;
+                for (var u = 0; u < users; u++)
+                {
+                    using var response = await admin.GetAsync($"/v1/tenants/{tenantId}/users/user{u}@example.com");
+                    sum += response.StatusCode == HttpStatusCode.OK ? (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventCount").GetInt64() : 0;
+                }
+
+                return sum;
+            },
+            sum => sum == events, "every event of the large object scored", TimeSpan.FromSeconds(60));
+        Assert.Equal(events, counts);
+    }
+
+    [Fact]
     public async Task A_silo_with_an_unknown_source_vendor_does_not_start()
     {
         var settings = Settings(new Source("http://127.0.0.1:1/000000000000/q", "fortinet", "acme"));

@@ -56,4 +56,19 @@ public sealed class SourcePayloadsTests
         Assert.Null(await SourcePayloads.GunzipAtMostAsync(compressed.ToArray(), 99_999, CancellationToken.None));
         Assert.Equal(100_000, (await SourcePayloads.GunzipAtMostAsync(compressed.ToArray(), 100_000, CancellationToken.None))!.Length);
     }
+
+    [Fact]
+    public void A_line_payload_splits_into_chunks_of_whole_lines_within_both_limits()
+    {
+        var body = "aaaa\nbbbb\n\ncccc\ndddd\neeeeeeeeeeeeeeeeeeee\nffff"u8.ToArray();
+
+        var byLines = SourcePayloads.LineChunks(body, maxBytes: 1_000, maxLines: 2).Select(c => Encoding.UTF8.GetString(c.Span)).ToList();
+        var byBytes = SourcePayloads.LineChunks(body, maxBytes: 12, maxLines: 100).Select(c => Encoding.UTF8.GetString(c.Span)).ToList();
+
+        // Blank lines do not count as records; every byte is in exactly one chunk, in order.
+        Assert.Equal(["aaaa\nbbbb\n\n", "cccc\ndddd\n", "eeeeeeeeeeeeeeeeeeee\nffff"], byLines);
+        // A line longer than the limit is a chunk of its own.
+        Assert.Equal(["aaaa\nbbbb\n\n", "cccc\ndddd\n", "eeeeeeeeeeeeeeeeeeee\n", "ffff"], byBytes);
+        Assert.Equal(body, byBytes.SelectMany(Encoding.UTF8.GetBytes));
+    }
 }

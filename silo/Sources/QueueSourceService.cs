@@ -48,7 +48,12 @@ public sealed partial class QueueSourceService(
     }
 
     /// <summary>One message's fate, with what it contributed, for the batch's log line.</summary>
-    private readonly record struct MessageOutcome(Verdict Verdict, string? Reason = null, int Events = 0, int Unmapped = 0, int Rejected = 0);
+    private readonly record struct MessageOutcome(Verdict Verdict, string? Reason = null, int Events = 0, int Unmapped = 0, int Rejected = 0)
+    {
+        /// <summary>Two parts of one message together: the worse verdict, the first reason, the counts added up.</summary>
+        public MessageOutcome And(MessageOutcome next) =>
+            new(Worse(Verdict, next.Verdict), Reason ?? next.Reason, Events + next.Events, Unmapped + next.Unmapped, Rejected + next.Rejected);
+    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -231,10 +236,7 @@ public sealed partial class QueueSourceService(
         var total = new MessageOutcome(Verdict.Done);
         foreach (var obj in objects)
         {
-            var outcome = await IngestObjectAsync(source, normalizer, obj);
-            total = new MessageOutcome(
-                Worse(total.Verdict, outcome.Verdict), total.Reason ?? outcome.Reason,
-                total.Events + outcome.Events, total.Unmapped + outcome.Unmapped, total.Rejected + outcome.Rejected);
+            total = total.And(await IngestObjectAsync(source, normalizer, obj));
         }
 
         return total;
@@ -290,8 +292,7 @@ public sealed partial class QueueSourceService(
             var outcome = await IngestAsync(source, normalizer, chunk, mediaType);
             // A chunk whose every line was rejected does not make the object unusable: its lines count as rejected.
             var verdict = outcome.Verdict == Verdict.Poison && outcome.Rejected > 0 ? Verdict.Done : outcome.Verdict;
-            total = new MessageOutcome(Worse(total.Verdict, verdict), total.Reason ?? (verdict == Verdict.Done ? null : outcome.Reason),
-                total.Events + outcome.Events, total.Unmapped + outcome.Unmapped, total.Rejected + outcome.Rejected);
+            total = total.And(outcome with { Verdict = verdict, Reason = verdict == Verdict.Done ? null : outcome.Reason });
             if (verdict == Verdict.Retry)
             {
                 break;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -24,12 +23,10 @@ public sealed record CoachingResponse(
     DateTimeOffset? DeliveredAt,
     DeliveryAttemptResponse[] History,
     string Workflow,
-    JsonElement Execution)
+    JsonArray Execution)
 {
-    public static CoachingResponse From(CoachingView view)
-    {
-        using var execution = JsonDocument.Parse(ReadableTrace(view.ExecutionHistoryJson));
-        return new(
+    public static CoachingResponse From(CoachingView view) =>
+        new(
             view.Summary.CoachingId,
             view.UserKey,
             view.Summary.CampaignId,
@@ -39,11 +36,10 @@ public sealed record CoachingResponse(
             view.Summary.DeliveredAt,
             [.. view.History.Select(a => new DeliveryAttemptResponse(a.Number, a.At, a.Succeeded, a.Error, a.NextRetryIn?.TotalSeconds))],
             view.Workflow,
-            execution.RootElement.Clone());
-    }
+            ReadableTrace(view.ExecutionHistoryJson));
 
     /// <summary>The trace with each state's input and output as JSON values rather than the JSON text the engine keeps.</summary>
-    private static string ReadableTrace(string historyJson)
+    private static JsonArray ReadableTrace(string historyJson)
     {
         var trace = JsonNode.Parse(historyJson)!.AsArray();
         foreach (var entry in trace)
@@ -57,7 +53,7 @@ public sealed record CoachingResponse(
             }
         }
 
-        return trace.ToJsonString();
+        return trace;
     }
 }
 

@@ -64,6 +64,13 @@ public interface ICoachingGrain : IGrainWithStringKey
     Task<CoachingView?> GetView();
 
     /// <summary>
+    /// Where the coaching stands, without its histories (what a user's view lists), or null when it was never started.
+    /// Interleaves, as <see cref="Start"/> does.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<CoachingSummary?> GetSummary();
+
+    /// <summary>
     /// The watch of the user grain that started the coaching: makes sure a running coaching is scheduled (this call
     /// reactivates one whose silo died). False when the user may stop watching: the coaching has ended (and its
     /// failure, if any, is reported) or waits on a reminder of its own. Interleaves, as <see cref="Start"/> does.

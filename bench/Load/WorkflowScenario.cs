@@ -104,26 +104,27 @@ public sealed class WorkflowScenario(LoadOptions options, InProcessSilo silo, Te
         while (pending.Count > 0 && Stopwatch.GetTimestamp() < deadline)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // Not too often: each poll reads every pending coaching's trace, which costs the silo CPU too.
             await Task.Delay(250, cancellationToken);
-            var views = await Task.WhenAll(pending.Select(i => coachings[i].GetView()));
+            var summaries = await Task.WhenAll(pending.Select(i => coachings[i].GetSummary()));
             var still = new List<int>();
             for (var k = 0; k < pending.Count; k++)
             {
-                var view = views[k];
-                if (view is null || view.Summary.Status == CoachingStatus.Pending)
+                var summary = summaries[k];
+                if (summary is null || summary.Status == CoachingStatus.Pending)
                 {
                     still.Add(pending[k]);
                     continue;
                 }
 
-                if (view.Summary.Status != CoachingStatus.Simulated)
+                if (summary.Status != CoachingStatus.Simulated)
                 {
                     errors++;
                 }
                 else if (overhead is not null)
                 {
-                    overhead.RecordValue(Math.Max(1, TracedMicroseconds(view.ExecutionHistoryJson)));
+                    // The trace only once the workflow has ended: reading it costs the silo a serialization.
+                    var view = await coachings[pending[k]].GetView();
+                    overhead.RecordValue(Math.Max(1, TracedMicroseconds(view!.ExecutionHistoryJson)));
                 }
             }
 

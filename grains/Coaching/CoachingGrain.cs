@@ -158,6 +158,9 @@ public sealed partial class CoachingGrain(
             request.WorkflowName ?? WorkflowRules.DefaultName, trace));
     }
 
+    public Task<CoachingSummary?> GetSummary() =>
+        Task.FromResult(state.State.Request is null ? null : Summary());
+
     public Task<bool> Watch()
     {
         var s = state.State;

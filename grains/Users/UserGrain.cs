@@ -240,9 +240,9 @@ public sealed partial class UserGrain(
             return null;
         }
 
-        var views = await Task.WhenAll(s.CoachingIds.Select(id =>
-            GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, id)).GetView()));
-        var coachings = views.OfType<CoachingView>().Select(v => v.Summary).ToArray();
+        var summaries = await Task.WhenAll(s.CoachingIds.Select(id =>
+            GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, id)).GetSummary()));
+        var coachings = summaries.OfType<CoachingSummary>().ToArray();
 
         var score = RiskScore.DecayTo(s.RiskScore, s.RiskUpdatedAtMs, time.GetUtcNow().ToUnixTimeMilliseconds(), riskOptions.Value.HalfLife);
         var lastEventAt = s.LastEventAtMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;

@@ -7,6 +7,7 @@ using SecurityCoach.Coaching;
 using SecurityCoach.Coaching.Steps;
 using SecurityCoach.Notifications;
 using SecurityCoach.Risk;
+using SecurityCoach.Storage;
 
 namespace SecurityCoach;
 
@@ -36,7 +37,7 @@ public static class GrainServiceCollectionExtensions
         services.TryAddSingleton<IAuditLog, NullAuditLog>();
         // Grain state in Orleans' binary format rather than the default Newtonsoft JSON: every state type here is
         // [GenerateSerializer], and JSON cost a quarter of the CPU and most of the allocations per event (bench/README.md).
-        services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
+        services.AddSingleton<IGrainStorageSerializer, BinaryGrainStorageSerializer>();
         // The channel timeout is applied per request (HttpDelivery), so the client itself never times out first.
         services.AddHttpClient(HttpDelivery.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });

@@ -1,6 +1,10 @@
 using System.Net;
 using Amazon.Runtime;
 using Orleans.Configuration;
+using Orleans.Providers;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
+using SecurityCoach.Storage;
 using SecurityCoach.Providers.Aws.Hosting;
 using Orleans.Dashboard;
 using SecurityCoach.Api;
@@ -47,7 +51,10 @@ public static class SiloHosting
                 builder.UseOrleans(silo =>
                 {
                     silo.UseLocalhostClustering(local.SiloPort, local.GatewayPort, serviceId: ServiceId, clusterId: "local");
-                    silo.AddMemoryGrainStorageAsDefault();
+                    // State in this process's memory, like Orleans' memory storage but without its storage grains
+                    // (grains/Storage/InProcessGrainStorage.cs): the Local profile is one silo.
+                    silo.Services.AddGrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME,
+                        static (services, _) => new InProcessGrainStorage(services.GetRequiredService<IGrainStorageSerializer>()));
                     silo.AddMemoryStreams(SecurityEventStreams.ProviderName, streams =>
                     {
                         // User streams have only implicit subscribers: no pub/sub grain work per stream.

@@ -4,7 +4,8 @@ using Orleans.TestingHost;
 namespace SecurityCoach.Tests.Infrastructure;
 
 /// <summary>
-/// A real two-silo Orleans cluster (TestingHost) with the Local profile's providers: memory storage, memory
+/// A real two-silo Orleans cluster (TestingHost) with in-process providers: Orleans' memory storage (its storage
+/// grains are shared by the silos, where the Local profile's single silo keeps state in its own memory), memory
 /// streams with implicit-only pub/sub, in-memory reminders. ASL waits are whole seconds, so the workflow clock runs
 /// <see cref="WorkflowClockRate"/>× faster than the wall clock: the default workflow's first retry (8 s of workflow
 /// time) comes after 500 ms, long enough for a test to act between two attempts, and the seed's state machine

@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Orleans.Storage;
+
+namespace SecurityCoach.Storage;
+
+/// <summary>
+/// Grain state kept in this process's memory: the Local profile's storage (one silo, nothing outlives it).
+/// Orleans' memory storage sends every read and write as a grain call to one of a few storage grains, which copies the
+/// serialized state into the call and back and handles one write at a time per grain; at a few thousand events a
+/// second those grains were a queue every persisted step waited in (bench/README.md). Here a write is a compare-and-swap
+/// on a dictionary entry.
+/// Contract (the storage conformance suite, the same as the DynamoDB storage's):
+/// - Each record carries an ETag; a write or clear whose ETag is not the stored one throws
+///   <see cref="InconsistentStateException"/> and changes nothing; a write without an ETag only inserts.
+/// - Every write and clear issues a new ETag. A clear leaves a tombstone holding that ETag, so a write after a clear
+///   needs it (from the clear or a fresh read) like any other.
+/// - States are stored serialized (<see cref="IGrainStorageSerializer"/>): a grain never shares objects with storage.
+/// </summary>
+public sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) : IGrainStorage
+{
+    /// <summary>A stored record; <see cref="Data"/> is null once cleared (a tombstone).</summary>
+    private sealed record Entry(byte[]? Data, string ETag);
+
+    private readonly ConcurrentDictionary<(string StateName, GrainId Grain), Entry> _records = new();
+    private long _lastETag;
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (!_records.TryGetValue((stateName, grainId), out var entry) || entry.Data is null)
+        {
+            grainState.State = Activator.CreateInstance<T>();
+            grainState.ETag = entry?.ETag;
+            grainState.RecordExists = false;
+            return Task.CompletedTask;
+        }
+
+        grainState.State = serializer.Deserialize<T>(new BinaryData(entry.Data)) ?? Activator.CreateInstance<T>();
+        grainState.ETag = entry.ETag;
+        grainState.RecordExists = true;
+        return Task.CompletedTask;
+    }
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var data = serializer.Serialize(grainState.State).ToArray();
+        grainState.ETag = Swap(stateName, grainId, grainState.ETag, data);
+        grainState.RecordExists = true;
+        return Task.CompletedTask;
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        grainState.ETag = Swap(stateName, grainId, grainState.ETag, data: null);
+        grainState.State = Activator.CreateInstance<T>();
+        grainState.RecordExists = false;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Replaces the record if its ETag is <paramref name="expectedETag"/> (null: no record yet); returns the new ETag.</summary>
+    private string Swap(string stateName, GrainId grainId, string? expectedETag, byte[]? data)
+    {
+        var key = (stateName, grainId);
+        var next = new Entry(data, Interlocked.Increment(ref _lastETag).ToString(CultureInfo.InvariantCulture));
+        while (true)
+        {
+            if (!_records.TryGetValue(key, out var current))
+            {
+                // No record: only a caller that never saw one may insert it (or clear, which leaves a tombstone).
+                if (expectedETag is not null)
+                {
+                    throw Conflict(stateName, grainId, expectedETag, stored: null);
+                }
+
+                if (_records.TryAdd(key, next))
+                {
+                    return next.ETag;
+                }
+
+                continue;
+            }
+
+            if (!string.Equals(current.ETag, expectedETag, StringComparison.Ordinal))
+            {
+                throw Conflict(stateName, grainId, expectedETag, current.ETag);
+            }
+
+            if (_records.TryUpdate(key, next, current))
+            {
+                return next.ETag;
+            }
+        }
+    }
+
+    private static InconsistentStateException Conflict(string stateName, GrainId grainId, string? expected, string? stored) =>
+        new($"State '{stateName}' of grain {grainId} was changed by someone else: expected version {expected ?? "(none)"}, stored {stored ?? "(none)"}",
+            stored ?? "", expected ?? "");
+}

@@ -62,6 +62,13 @@ public interface IUserGrain : IGrainWithStringKey
     Task<bool> ClaimDelivery(string campaignId, string coachingId, TimeSpan limit, long atMs);
 
     /// <summary>
+    /// A coaching this user started has ended (and reported a failure if it failed): the user's watch lets it go.
+    /// One-way: the coaching does not wait on a busy user; a lost call only leaves the id to the next watch tick.
+    /// </summary>
+    [OneWay]
+    Task CoachingEnded(string coachingId);
+
+    /// <summary>
     /// Validates and stores the user's own time zone and quiet hours (null fields: the tenant's apply); the errors
     /// (<c>timeZone</c>, <c>quietHours.start</c> …) when they are invalid, and nothing changes then.
     /// </summary>

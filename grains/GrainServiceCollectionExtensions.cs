@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using SecurityCoach.Campaigns;
 using SecurityCoach.Coaching;
@@ -24,6 +25,7 @@ public static class GrainServiceCollectionExtensions
             .Validate(o => o.RetryBackoffRate >= 1, $"{CoachingOptions.Section}:RetryBackoffRate must be at least 1")
             .Validate(o => o.RetryIntervalSeconds >= 1, $"{CoachingOptions.Section}:RetryIntervalSeconds must be a whole number of seconds, at least 1")
             .Validate(o => o.ChannelTimeout > TimeSpan.Zero, $"{CoachingOptions.Section}:ChannelTimeout must be positive")
+            .Validate(o => o.MaxConnectionsPerEndpoint >= 1, $"{CoachingOptions.Section}:MaxConnectionsPerEndpoint must be at least 1")
             .Validate(o => o.WorkflowClockRate is > 0 and <= 1000, $"{CoachingOptions.Section}:WorkflowClockRate must be in (0, 1000]")
             .ValidateOnStart();
         services.AddOptions<WorkflowOptions>().Bind(configuration.GetSection(WorkflowOptions.Section))
@@ -39,8 +41,14 @@ public static class GrainServiceCollectionExtensions
         // [GenerateSerializer], and JSON cost a quarter of the CPU and most of the allocations per event (bench/README.md).
         services.AddSingleton<IGrainStorageSerializer, BinaryGrainStorageSerializer>();
         // The channel timeout is applied per request (HttpDelivery), so the client itself never times out first.
+        // HttpDelivery reports every outcome itself, so the factory's per-request logging handlers only cost time.
         services.AddHttpClient(HttpDelivery.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                MaxConnectionsPerServer = services.GetRequiredService<IOptions<CoachingOptions>>().Value.MaxConnectionsPerEndpoint,
+            })
+            .RemoveAllLoggers();
         services.AddSingleton<HttpDelivery>();
         services.AddSingleton<ICoachingChannel, WebhookChannel>();
         services.AddSingleton<ICoachingChannel, SlackChannel>();

@@ -21,6 +21,13 @@ public sealed class CoachingOptions
     public TimeSpan ChannelTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Connections a silo opens to one host and port (webhook, Slack, Teams); further deliveries wait for one, within
+    /// <see cref="ChannelTimeout"/>. Without a bound a slow receiver made every running coaching open its own
+    /// connection: thousands, until the process ran out of file descriptors (bench/README.md).
+    /// </summary>
+    public int MaxConnectionsPerEndpoint { get; set; } = 512;
+
+    /// <summary>
     /// Workflow seconds per wall-clock second: 1 in production. ASL waits are whole seconds, so tests and demos run
     /// the workflow clock faster (4 makes a 2 s retry wait take 0.5 s). Timestamps in the execution history are in
     /// workflow time, which is wall time when this is 1.

@@ -311,6 +311,14 @@ public sealed partial class UserGrain(
         return GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, coachingId)).Start(request);
     }
 
+    public Task CoachingEnded(string coachingId)
+    {
+        // Kept in memory until the next write: the watch list carried every coaching of the last minute, rewritten
+        // with each batch, and each tick woke every ended coaching only to hear that it had ended.
+        state.State.WatchedCoachings.Remove(coachingId);
+        return Task.CompletedTask;
+    }
+
     public async Task<bool> ClaimDelivery(string campaignId, string coachingId, TimeSpan limit, long atMs)
     {
         var s = state.State;

@@ -196,6 +196,23 @@ public sealed class CoachingPipelineTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_coaching_that_ended_leaves_the_users_watch_so_a_tick_does_not_wake_it()
+    {
+        var (tenantId, _) = await TenantWithCampaign();
+        await fixture.Publish(TestEvents.Detection(tenantId, "ended@example.com", "evt-ended"));
+        var view = await UserWhen(tenantId, "ended@example.com", v => v.Coachings is [{ Status: CoachingStatus.Delivered }], "delivered");
+        var coaching = fixture.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, view!.Coachings[0].CoachingId));
+        // Reading the user's view woke the ended coaching to read its summary.
+        await fixture.Cluster.DeactivateAsync(coaching);
+        var management = fixture.Grains.GetGrain<IManagementGrain>(0);
+        Assert.Null(await management.GetActivationAddress(coaching));
+
+        await User(tenantId, "ended@example.com").AsReference<IRemindable>().ReceiveReminder("watch-coachings", default);
+
+        Assert.Null(await management.GetActivationAddress(coaching));
+    }
+
+    [Fact]
     public async Task A_rate_limited_receiver_is_retried_no_sooner_than_its_Retry_After()
     {
         var (tenantId, hook) = await TenantWithCampaign();

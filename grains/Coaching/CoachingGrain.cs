@@ -29,8 +29,10 @@ public sealed class CoachingState
 
     [Id(7)] public DateTimeOffset CreatedAt { get; set; }
 
-    /// <summary>The workflow execution (<see cref="ExecutionState.ToUtf8Json"/>); empty when the workflow could not start.</summary>
-    [Id(8)] public byte[] Execution { get; set; } = [];
+    // Id 8 held the execution as JSON text, before it was stored in the binary format (Id 14); not reused.
+
+    /// <summary>The workflow execution; null when the workflow could not start.</summary>
+    [Id(14)] public ExecutionState? Execution { get; set; }
 
     /// <summary>True once a Failed coaching is on the tenant's failure list.</summary>
     [Id(9)] public bool FailureReported { get; set; }
@@ -86,7 +88,6 @@ public sealed partial class CoachingGrain(
 
     private IGrainTimer? _timer;
     private string _coachingId = "";
-    private ExecutionState? _execution;
 
     /// <summary>A channel's Retry-After: the next wake-up is not earlier, whatever the retrier says.</summary>
     private DateTimeOffset? _notBefore;
@@ -118,8 +119,7 @@ public sealed partial class CoachingGrain(
         var engine = EngineOrProblem(request, out var problem);
         if (engine is not null)
         {
-            _execution = engine.Start(_coachingId, WorkflowInput(request), now);
-            s.Execution = _execution.ToUtf8Json();
+            s.Execution = engine.Start(_coachingId, WorkflowInput(request), now);
         }
         else
         {
@@ -153,7 +153,7 @@ public sealed partial class CoachingGrain(
             return Task.FromResult<CoachingView?>(null);
         }
 
-        var trace = Execution()?.HistoryToJson() ?? "[]";
+        var trace = state.State.Execution?.HistoryToJson() ?? "[]";
         return Task.FromResult<CoachingView?>(new CoachingView(Summary(), request.UserKey, [.. state.State.History],
             request.WorkflowName ?? WorkflowRules.DefaultName, trace));
     }
@@ -184,7 +184,7 @@ public sealed partial class CoachingGrain(
         var s = state.State;
         if (s is not { Status: CoachingStatus.Failed, Request: { } request }
             || EngineOrProblem(request, out _) is not { } engine
-            || Execution() is not { } execution
+            || s.Execution is not { } execution
             || engine.Redrive(execution, WorkflowNow()) is not { } resumedAt)
         {
             return null;
@@ -258,7 +258,7 @@ public sealed partial class CoachingGrain(
             return;
         }
 
-        if (s is not { Status: CoachingStatus.Pending, Request: { } request } || Execution() is not { } execution)
+        if (s is not { Status: CoachingStatus.Pending, Request: { } request, Execution: { } execution })
         {
             return;
         }
@@ -305,7 +305,6 @@ public sealed partial class CoachingGrain(
         {
             // Memory may now be ahead of storage (a failed write): start over from what was persisted.
             LogRunFailed(e, request.TenantId, _coachingId);
-            _execution = null;
             DeactivateOnIdle();
         }
     }
@@ -416,17 +415,9 @@ public sealed partial class CoachingGrain(
 
     private async Task Persist()
     {
-        if (_execution is not null)
-        {
-            state.State.Execution = _execution.ToUtf8Json();
-        }
-
         // Not cancelled with the timer: a step that happened must be recorded even while the grain deactivates.
         await state.WriteStateAsync(CancellationToken.None);
     }
-
-    private ExecutionState? Execution() =>
-        _execution ??= state.State.Execution.Length == 0 ? null : ExecutionState.FromUtf8Json(state.State.Execution);
 
     /// <summary>The engine for the request's workflow, or null with the reason it cannot run.</summary>
     private WorkflowEngine? EngineOrProblem(CoachingRequest request, out string? problem)

@@ -6,7 +6,8 @@ namespace SecurityCoach;
 /// Everything a coaching needs, fixed when it starts so that later edits don't change it: the campaign's tip,
 /// channels and policy, the event, the workflow to run (<see cref="WorkflowDefinition"/>, an Amazon States Language
 /// document; null runs the built-in default), and the tenant's and user's quiet-hours settings (so the policy
-/// steps need no call to another grain).
+/// steps need no call to another grain). <see cref="WatchedByUser"/>: the user grain that started it watches it, and
+/// is told when it ends.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CoachingRequest(
@@ -22,7 +23,8 @@ public sealed record CoachingRequest(
     [property: Id(9)] string? WorkflowName = null,
     [property: Id(10)] string? WorkflowDefinition = null,
     [property: Id(11)] QuietHours? TenantQuietHours = null,
-    [property: Id(12)] UserPreferences? UserPreferences = null);
+    [property: Id(12)] UserPreferences? UserPreferences = null,
+    [property: Id(13)] bool WatchedByUser = false);
 
 /// <summary>One delivery attempt as the coaching recorded it.</summary>
 [GenerateSerializer, Immutable]

@@ -372,7 +372,11 @@ public sealed partial class CoachingGrain(
         _timer?.Dispose();
         _timer = null;
         await Finish();
-        GrainFactory.GetGrain<IUserGrain>(GrainKeys.User(request.TenantId, request.UserKey)).CoachingEnded(_coachingId).Ignore();
+        if (request.WatchedByUser)
+        {
+            GrainFactory.GetGrain<IUserGrain>(GrainKeys.User(request.TenantId, request.UserKey)).CoachingEnded(_coachingId).Ignore();
+        }
+
         // An ended coaching is only read again when someone asks for it; its activation would hold the whole
         // execution in memory until idle collection.
         DeactivateOnIdle();

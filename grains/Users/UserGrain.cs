@@ -307,7 +307,8 @@ public sealed partial class UserGrain(
 
         var (campaign, definition) = (compiled.Campaign, compiled.Campaign.Definition);
         var request = new CoachingRequest(_tenantId, _userKey, campaign.CampaignId, campaign.Version, definition.Tip, definition.Channels, evt,
-            definition.DeliveryLimit, definition.TestMode, definition.Workflow, compiled.Workflow?.Definition, tenantQuietHours, s.Preferences);
+            definition.DeliveryLimit, definition.TestMode, definition.Workflow, compiled.Workflow?.Definition, tenantQuietHours, s.Preferences,
+            WatchedByUser: true);
         return GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, coachingId)).Start(request);
     }
 

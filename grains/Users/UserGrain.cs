@@ -46,7 +46,14 @@ public sealed class UserState
     /// from the moment its batch is acknowledged.
     /// </summary>
     [Id(9)] public List<string> WatchedCoachings { get; set; } = [];
+
+    /// <summary>The outbox: coachings the user grain has decided on and not yet seen started.</summary>
+    [Id(10)] public List<PendingCoachingStart> PendingStarts { get; set; } = [];
 }
+
+/// <summary>A coaching to start, kept in the user's state until its <see cref="ICoachingGrain.Start"/> succeeded.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PendingCoachingStart([property: Id(0)] string CoachingId, [property: Id(1)] CoachingRequest Request);
 
 /// <summary>
 /// One user of one tenant (key "{tenant}/{userKey}"). Receives the user's event batches from the
@@ -96,10 +103,22 @@ public sealed partial class UserGrain(
     /// <summary>True once this activation has registered the watch reminder.</summary>
     private bool _watching;
 
+    /// <summary>Starts the outbox's coachings again after a failed start (one timer, re-armed with a growing delay).</summary>
+    private IGrainTimer? _startRetry;
+    private TimeSpan _startRetryDelay = FirstStartRetry;
+
+    private static readonly TimeSpan FirstStartRetry = TimeSpan.FromSeconds(1);
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _userKey) = GrainKeys.Split(this.GetPrimaryKeyString());
         _seen = [.. state.State.RecentEventHashes];
+        if (state.State.PendingStarts.Count > 0)
+        {
+            // A previous activation wrote them and may have died before starting them.
+            RetryStartsIn(TimeSpan.Zero);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -126,7 +145,7 @@ public sealed partial class UserGrain(
     {
         var set = await campaigns.GetAsync(_tenantId);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        List<Task>? starts = null;
+        List<PendingCoachingStart>? starts = null;
         var changed = false;
 
         foreach (var evt in item.Events)
@@ -168,7 +187,7 @@ public sealed partial class UserGrain(
                         new ScoreAudit(evt, compiled.Campaign, coachingId, riskBefore, state.State.RiskScore), WriteScore);
                 }
 
-                (starts ??= []).Add(StartCoaching(compiled, set.QuietHours, evt, coachingId));
+                (starts ??= []).Add(Decide(compiled, set.QuietHours, evt, coachingId));
             }
         }
 
@@ -179,11 +198,74 @@ public sealed partial class UserGrain(
 
         if (starts is not null)
         {
-            await Task.WhenAll(starts);
             await WatchCoachings();
         }
 
         await state.WriteStateAsync();
+        if (starts is not null)
+        {
+            // Outside the batch's turn: the outbox is durable, and waiting here for each coaching's activation and
+            // first write held every next batch of this user's stream (a busy user's batches queued for seconds).
+            foreach (var start in starts)
+            {
+                _ = TryStart(start);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts one coaching of the outbox; true once it has started (or had already: Start is idempotent), and the
+    /// outbox then forgets it (written with the next write). A failure leaves it there and retries later.
+    /// </summary>
+    private async Task<bool> TryStart(PendingCoachingStart pending)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, pending.CoachingId)).Start(pending.Request);
+        }
+        catch (Exception e)
+        {
+            LogStartFailed(e, _tenantId, _userKey, pending.CoachingId, _startRetryDelay);
+            RetryStartsIn(_startRetryDelay);
+            return false;
+        }
+
+        state.State.PendingStarts.RemoveAll(p => p.CoachingId == pending.CoachingId);
+        return true;
+    }
+
+    private void RetryStartsIn(TimeSpan due)
+    {
+        if (_startRetry is null)
+        {
+            _startRetry = this.RegisterGrainTimer(static (grain, _) => grain.StartPending(), this,
+                new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
+        }
+        else
+        {
+            _startRetry.Change(due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Starts every coaching still in the outbox and, when they all started, writes the emptied outbox.</summary>
+    private async Task StartPending()
+    {
+        var pending = state.State.PendingStarts.ToArray();
+        if (pending.Length == 0)
+        {
+            return;
+        }
+
+        var started = await Task.WhenAll(pending.Select(TryStart));
+        if (Array.TrueForAll(started, ok => ok))
+        {
+            _startRetryDelay = FirstStartRetry;
+            await state.WriteStateAsync();
+        }
+        else
+        {
+            _startRetryDelay = TimeSpan.FromTicks(Math.Min(_startRetryDelay.Ticks * 2, WatchPeriod.Ticks));
+        }
     }
 
     /// <summary>
@@ -206,10 +288,12 @@ public sealed partial class UserGrain(
     /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        await StartPending();
         var s = state.State;
         var watched = s.WatchedCoachings.ToArray();
         var stillWatched = await Task.WhenAll(watched.Select(id => GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, id)).Watch()));
-        var keep = watched.Where((_, i) => stillWatched[i]).ToList();
+        // A coaching still in the outbox has not started yet, so its Watch says false: it stays watched.
+        var keep = watched.Where((id, i) => stillWatched[i] || s.PendingStarts.Exists(p => p.CoachingId == id)).ToList();
         if (keep.Count != watched.Length)
         {
             // No batch ran meanwhile (this grain is not reentrant), so the list is still the snapshot.
@@ -294,7 +378,8 @@ public sealed partial class UserGrain(
         writer.WriteString("coaching_id", a.CoachingId);
     };
 
-    private Task<CoachingSummary> StartCoaching(CompiledCampaign compiled, QuietHours? tenantQuietHours, SecurityEvent evt, string coachingId)
+    /// <summary>Lists, watches and puts in the outbox the coaching of one matched campaign; started after the batch's write.</summary>
+    private PendingCoachingStart Decide(CompiledCampaign compiled, QuietHours? tenantQuietHours, SecurityEvent evt, string coachingId)
     {
         var s = state.State;
         s.CoachingIds.Add(coachingId);
@@ -309,7 +394,9 @@ public sealed partial class UserGrain(
         var request = new CoachingRequest(_tenantId, _userKey, campaign.CampaignId, campaign.Version, definition.Tip, definition.Channels, evt,
             definition.DeliveryLimit, definition.TestMode, definition.Workflow, compiled.Workflow?.Definition, tenantQuietHours, s.Preferences,
             WatchedByUser: true);
-        return GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, coachingId)).Start(request);
+        var pending = new PendingCoachingStart(coachingId, request);
+        s.PendingStarts.Add(pending);
+        return pending;
     }
 
     public Task CoachingEnded(string coachingId)
@@ -366,6 +453,9 @@ public sealed partial class UserGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "User grain {TenantId}/{UserKey} received event {EventId} of {OtherTenant}/{OtherUser}; dropped")]
     private partial void LogForeignEvent(string tenantId, string userKey, string otherTenant, string otherUser, string eventId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {TenantId}/{UserKey}: starting coaching {CoachingId} failed; it stays in the outbox and is tried again in {RetryIn}")]
+    private partial void LogStartFailed(Exception exception, string tenantId, string userKey, string coachingId, TimeSpan retryIn);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream error for user {UserGrain}")]
     private partial void LogStreamError(Exception exception, string userGrain);

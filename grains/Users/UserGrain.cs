@@ -109,6 +109,12 @@ public sealed partial class UserGrain(
 
     private static readonly TimeSpan FirstStartRetry = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// True when the outbox or the watch list lost entries since the last write (a start answered, a coaching ended):
+    /// the next watch tick writes them away, so a later activation does not start or wake ended coachings again.
+    /// </summary>
+    private bool _unsaved;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _userKey) = GrainKeys.Split(this.GetPrimaryKeyString());
@@ -201,6 +207,7 @@ public sealed partial class UserGrain(
             await WatchCoachings();
         }
 
+        _unsaved = false;
         await state.WriteStateAsync();
         if (starts is not null)
         {
@@ -230,7 +237,7 @@ public sealed partial class UserGrain(
             return false;
         }
 
-        state.State.PendingStarts.RemoveAll(p => p.CoachingId == pending.CoachingId);
+        _unsaved |= state.State.PendingStarts.RemoveAll(p => p.CoachingId == pending.CoachingId) > 0;
         return true;
     }
 
@@ -260,6 +267,7 @@ public sealed partial class UserGrain(
         if (Array.TrueForAll(started, ok => ok))
         {
             _startRetryDelay = FirstStartRetry;
+            _unsaved = false;
             await state.WriteStateAsync();
         }
         else
@@ -294,10 +302,11 @@ public sealed partial class UserGrain(
         var stillWatched = await Task.WhenAll(watched.Select(id => GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, id)).Watch()));
         // A coaching still in the outbox has not started yet, so its Watch says false: it stays watched.
         var keep = watched.Where((id, i) => stillWatched[i] || s.PendingStarts.Exists(p => p.CoachingId == id)).ToList();
-        if (keep.Count != watched.Length)
+        if (keep.Count != watched.Length || _unsaved)
         {
             // No batch ran meanwhile (this grain is not reentrant), so the list is still the snapshot.
             s.WatchedCoachings = keep;
+            _unsaved = false;
             await state.WriteStateAsync();
         }
 
@@ -403,7 +412,7 @@ public sealed partial class UserGrain(
     {
         // Kept in memory until the next write: the watch list carried every coaching of the last minute, rewritten
         // with each batch, and each tick woke every ended coaching only to hear that it had ended.
-        state.State.WatchedCoachings.Remove(coachingId);
+        _unsaved |= state.State.WatchedCoachings.Remove(coachingId);
         return Task.CompletedTask;
     }
 

@@ -74,6 +74,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             siloBuilder.UseInMemoryReminderService();
             siloBuilder.Services.AddSecurityCoachGrains(siloBuilder.Configuration);
             siloBuilder.AddOutgoingGrainCallFilter(FlakyCoachingStart.Invoke);
+            siloBuilder.AddOutgoingGrainCallFilter(CoachingCallLog.Invoke);
         }
     }
 
@@ -105,6 +106,24 @@ public static class FlakyCoachingStart
 
         return context.Invoke();
     }
+}
+
+/// <summary>Every call a silo's grain made to a coaching grain (target and method), for tests that prove a call did not happen.</summary>
+public static class CoachingCallLog
+{
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<(GrainId Target, string Method)> Calls = new();
+
+    public static Task Invoke(IOutgoingGrainCallContext context)
+    {
+        if (context.InterfaceMethod?.DeclaringType == typeof(ICoachingGrain))
+        {
+            Calls.Enqueue((context.TargetId, context.InterfaceMethod.Name));
+        }
+
+        return context.Invoke();
+    }
+
+    public static int Count(GrainId target, string method) => Calls.Count(c => c.Target == target && c.Method == method);
 }
 
 [CollectionDefinition(Name)]

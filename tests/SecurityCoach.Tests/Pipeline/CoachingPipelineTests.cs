@@ -196,21 +196,27 @@ public sealed class CoachingPipelineTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_coaching_that_ended_leaves_the_users_watch_so_a_tick_does_not_wake_it()
+    public async Task A_coaching_that_ended_leaves_the_users_watch_and_outbox_so_no_tick_or_activation_wakes_it()
     {
-        var (tenantId, hook) = await TenantWithCampaign();
+        var (tenantId, _) = await TenantWithCampaign();
         await fixture.Publish(TestEvents.Detection(tenantId, "ended@example.com", "evt-ended"));
-        var delivered = await fixture.Webhooks.WaitForAsync(hook, 1, Timeout, "delivered");
-        var coaching = fixture.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, delivered[0].Body.GetProperty("coachingId").GetString()!));
-        var management = fixture.Grains.GetGrain<IManagementGrain>(0);
+        var view = await UserWhen(tenantId, "ended@example.com", v => v.Coachings is [{ Status: CoachingStatus.Delivered }], "delivered");
+        var coaching = fixture.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, view!.Coachings[0].CoachingId));
+        var user = User(tenantId, "ended@example.com");
 
-        // Nothing here reads the coaching: its activation goes away by itself once its end, which tells the user, is done.
-        await Eventually.Until(async () => await management.GetActivationAddress(coaching), address => address is null, "the ended coaching deactivated itself", Timeout);
-        // The user is told one-way; give the message a moment to land before the tick.
+        // A deactivation waits for the end's turn, which tells the user one-way: give that message a moment to land.
+        await fixture.Cluster.DeactivateAsync(coaching);
         await Task.Delay(TimeSpan.FromMilliseconds(500));
-        await User(tenantId, "ended@example.com").AsReference<IRemindable>().ReceiveReminder("watch-coachings", default);
+        await user.AsReference<IRemindable>().ReceiveReminder("watch-coachings", default);
 
-        Assert.Null(await management.GetActivationAddress(coaching));
+        Assert.Equal(0, CoachingCallLog.Count(coaching.GetGrainId(), nameof(ICoachingGrain.Watch)));
+
+        // That tick also wrote the emptied outbox and watch list: a new activation of the user neither starts nor wakes it.
+        await fixture.Cluster.DeactivateAsync(user);
+        await user.AsReference<IRemindable>().ReceiveReminder("watch-coachings", default);
+
+        Assert.Equal(0, CoachingCallLog.Count(coaching.GetGrainId(), nameof(ICoachingGrain.Watch)));
+        Assert.Equal(1, CoachingCallLog.Count(coaching.GetGrainId(), nameof(ICoachingGrain.Start)));
     }
 
     [Fact]

@@ -19,8 +19,8 @@ namespace SecurityCoach.Storage;
 /// </summary>
 public sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) : IGrainStorage
 {
-    /// <summary>A stored record; <see cref="Data"/> is null once cleared (a tombstone).</summary>
-    private sealed record Entry(byte[]? Data, string ETag);
+    /// <summary>A stored record: the serializer's bytes as it returned them; <see cref="Data"/> is null once cleared (a tombstone).</summary>
+    private sealed record Entry(BinaryData? Data, string ETag);
 
     private readonly ConcurrentDictionary<(string StateName, GrainId Grain), Entry> _records = new();
     private long _lastETag;
@@ -35,7 +35,7 @@ public sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) : 
             return Task.CompletedTask;
         }
 
-        grainState.State = serializer.Deserialize<T>(new BinaryData(entry.Data)) ?? Activator.CreateInstance<T>();
+        grainState.State = serializer.Deserialize<T>(entry.Data) ?? Activator.CreateInstance<T>();
         grainState.ETag = entry.ETag;
         grainState.RecordExists = true;
         return Task.CompletedTask;
@@ -43,8 +43,7 @@ public sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) : 
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var data = serializer.Serialize(grainState.State).ToArray();
-        grainState.ETag = Swap(stateName, grainId, grainState.ETag, data);
+        grainState.ETag = Swap(stateName, grainId, grainState.ETag, serializer.Serialize(grainState.State));
         grainState.RecordExists = true;
         return Task.CompletedTask;
     }
@@ -58,7 +57,7 @@ public sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) : 
     }
 
     /// <summary>Replaces the record if its ETag is <paramref name="expectedETag"/> (null: no record yet); returns the new ETag.</summary>
-    private string Swap(string stateName, GrainId grainId, string? expectedETag, byte[]? data)
+    private string Swap(string stateName, GrainId grainId, string? expectedETag, BinaryData? data)
     {
         var key = (stateName, grainId);
         var next = new Entry(data, Interlocked.Increment(ref _lastETag).ToString(CultureInfo.InvariantCulture));

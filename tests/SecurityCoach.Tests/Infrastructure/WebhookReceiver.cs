@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SecurityCoach.Notifications;
 
 namespace SecurityCoach.Tests.Infrastructure;
@@ -27,13 +22,11 @@ public sealed record ReceivedWebhook(
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<int>> _scripts = new();
     private readonly ConcurrentDictionary<string, string> _secrets = new();
     private readonly ConcurrentQueue<ReceivedWebhook> _received = new();
     private readonly SemaphoreSlim _arrived = new(0);
-
-    private WebhookReceiver(WebApplication app) => _app = app;
 
     public const int Hang = -1;
 
@@ -41,14 +34,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
-        app.MapPost("/hooks/{name}", (Delegate)receiver.Handle);
-        await app.StartAsync();
-        receiver.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var receiver = new WebhookReceiver();
+        (receiver._app, receiver.BaseUrl) = await LoopbackServer.StartAsync(app => app.MapPost("/hooks/{name}", (Delegate)receiver.Handle));
         return receiver;
     }
 

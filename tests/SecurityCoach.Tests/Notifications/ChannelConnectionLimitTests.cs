@@ -1,12 +1,9 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SecurityCoach.Notifications;
+using SecurityCoach.Tests.Infrastructure;
 
 namespace SecurityCoach.Tests.Notifications;
 
@@ -21,11 +18,7 @@ public sealed class ChannelConnectionLimitTests
         var inFlight = 0;
         var mostInFlight = 0;
         var connections = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        await using var receiver = builder.Build();
-        receiver.MapPost("/hook", async (HttpContext context) =>
+        var (receiver, baseUrl) = await LoopbackServer.StartAsync(app => app.MapPost("/hook", async (HttpContext context) =>
         {
             connections[context.Connection.Id] = true;
             var now = Interlocked.Increment(ref inFlight);
@@ -34,9 +27,9 @@ public sealed class ChannelConnectionLimitTests
             await Task.Delay(200);
             Interlocked.Decrement(ref inFlight);
             return Results.Ok();
-        });
-        await receiver.StartAsync();
-        var url = receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/hook";
+        }));
+        await using var _ = receiver;
+        var url = baseUrl + "/hook";
 
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["SecurityCoach:Coaching:MaxConnectionsPerEndpoint"] = $"{limit}" })

@@ -21,8 +21,9 @@ public sealed class CoachingOptions
     public TimeSpan ChannelTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Connections a silo opens to one host and port (webhook, Slack, Teams); further deliveries wait for one, within
-    /// <see cref="ChannelTimeout"/>. Without a bound a slow receiver made every running coaching open its own
+    /// Connections a silo opens to one host and port (webhook, Slack, Teams); further deliveries wait for one, up to
+    /// <see cref="ChannelTimeout"/> (then the attempt fails as transient, never sent), and each has its own
+    /// <see cref="ChannelTimeout"/> once sent. Without a bound a slow receiver made every running coaching open its own
     /// connection: thousands, until the process ran out of file descriptors (bench/README.md).
     /// </summary>
     public int MaxConnectionsPerEndpoint { get; set; } = 512;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Options;
 using SecurityCoach.Coaching;
@@ -8,14 +9,41 @@ namespace SecurityCoach.Notifications;
 /// Sends one HTTP request for a channel and maps the answer to a <see cref="ChannelResult"/>, the same way for
 /// webhook, Slack and Teams: 2xx delivered; 429 rate-limited (with Retry-After); 408 and 5xx transient; any other
 /// status rejected; no answer within the channel timeout a timeout; no connection transient.
+/// At most <see cref="CoachingOptions.MaxConnectionsPerEndpoint"/> requests are in flight to one scheme, host and port
+/// (the connections the client may open there): a request waits for its turn here, up to the channel timeout, and
+/// its own channel timeout starts when it is sent. Counted from the queue, a burst of deliveries to one receiver timed
+/// out in our own queue and was sent again, a duplicate whenever the receiver had already taken the first.
 /// </summary>
 public sealed class HttpDelivery(IHttpClientFactory httpClients, IOptions<CoachingOptions> options, TimeProvider time)
 {
     public const string HttpClientName = "channels";
 
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _turns = new(StringComparer.OrdinalIgnoreCase);
+
     public async Task<ChannelResult> SendAsync(string channelName, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var timeout = options.Value.ChannelTimeout;
+        var endpoint = request.RequestUri!.GetLeftPart(UriPartial.Authority);
+        var turns = _turns.GetOrAdd(endpoint, static (_, limit) => new SemaphoreSlim(limit, limit), options.Value.MaxConnectionsPerEndpoint);
+        if (!await turns.WaitAsync(timeout, cancellationToken))
+        {
+            // Never sent: retrying cannot duplicate it.
+            return ChannelResult.Failed(ChannelErrors.Transient,
+                $"{channelName}: all {options.Value.MaxConnectionsPerEndpoint} connections to {endpoint} stayed busy for {timeout.TotalSeconds:0.###} s");
+        }
+
+        try
+        {
+            return await SendNowAsync(channelName, request, timeout, cancellationToken);
+        }
+        finally
+        {
+            turns.Release();
+        }
+    }
+
+    private async Task<ChannelResult> SendNowAsync(string channelName, HttpRequestMessage request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try

@@ -46,6 +46,54 @@ public sealed class ChannelConnectionLimitTests
         Assert.Equal(limit, connections.Count);
     }
 
+    [Fact]
+    public async Task The_channel_timeout_starts_when_a_delivery_is_sent_and_one_that_never_got_a_connection_fails_unsent()
+    {
+        var received = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var (receiver, baseUrl) = await LoopbackServer.StartAsync(app => app.MapPost("/hook", async (HttpContext context) =>
+        {
+            received.Add(context.Request.Headers[WebhookChannel.IdempotencyHeader].ToString());
+            await Task.Delay(600);
+            return Results.Ok();
+        }));
+        await using var _ = receiver;
+
+        var timeout = TimeSpan.FromSeconds(2);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["SecurityCoach:Coaching:MaxConnectionsPerEndpoint"] = "2",
+                ["SecurityCoach:Coaching:ChannelTimeout"] = timeout.ToString(),
+            })
+            .Build();
+        await using var services = new ServiceCollection().AddLogging().AddSecurityCoachGrains(configuration).BuildServiceProvider();
+        var webhook = new WebhookChannel(services.GetRequiredService<HttpDelivery>());
+
+        // 12 deliveries, 2 at a time, each answered in 0.6 s: turns come at 0, 0.6, 1.2, 1.8, 2.4 and 3.0 s.
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var result = await webhook.SendAsync(new ChannelDefinition("webhook", baseUrl + "/hook", "secret-0123456789"),
+                ChannelTestKit.Message() with { CoachingId = $"c-{i}" }, default);
+            return (result, clock.Elapsed);
+        }));
+
+        var delivered = results.Where(r => r.result.Delivered).ToArray();
+        // Waiting for a turn is not the receiver's time: a delivery that waited and then answered in 0.6 s is
+        // delivered even when the two together took longer than the timeout (counted from the queue, it timed out).
+        Assert.Contains(delivered, r => r.Elapsed > timeout);
+        Assert.DoesNotContain(results, r => r.result.ErrorName == ChannelErrors.Timeout);
+        // Those whose turn did not come within the timeout failed as transient and were never sent: retrying them
+        // cannot make a duplicate.
+        Assert.All(results.Where(r => !r.result.Delivered), r =>
+        {
+            Assert.Equal(ChannelErrors.Transient, r.result.ErrorName);
+            Assert.Contains("stayed busy", r.result.Error, StringComparison.Ordinal);
+        });
+        Assert.Equal(delivered.Length, received.Count);
+        Assert.Equal(received.Count, received.Distinct().Count());
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int seen;

@@ -105,6 +105,10 @@ public static class IngestApi
                     var seconds = Math.Max(1, (int)Math.Ceiling(result.RetryAfter.TotalSeconds));
                     context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     return Problems.RateLimited(tenantId, seconds);
+                case IngestStatus.Overloaded:
+                    var wait = (int)result.RetryAfter.TotalSeconds;
+                    context.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    return Problems.Overloaded(result.Reason!, wait);
                 default:
                     context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     return Problems.Unavailable("The event queue did not take the events; retry the whole request (events are de-duplicated by id).", RetryAfterSeconds);

@@ -26,6 +26,13 @@ public enum IngestStatus
 
     /// <summary>The stream provider or the unmapped list refused; the whole body may be sent again.</summary>
     Unavailable,
+
+    /// <summary>
+    /// The silo starts its work late (<see cref="ProcessingLag"/>), or the tenant has more coachings in progress than
+    /// its receivers take (<see cref="CoachingsInProgress"/>): nothing was read or published; the whole body may be
+    /// sent again after <see cref="IngestResult.RetryAfter"/> (<see cref="IngestResult.Reason"/> says which).
+    /// </summary>
+    Overloaded,
 }
 
 /// <summary>What <see cref="IngestPipeline.IngestAsync"/> did with a body.</summary>
@@ -35,7 +42,8 @@ public sealed record IngestResult(
     BodyError BodyError = default,
     RejectedEvent[]? Rejected = null,
     int Events = 0,
-    TimeSpan RetryAfter = default);
+    TimeSpan RetryAfter = default,
+    string? Reason = null);
 
 /// <summary>
 /// A vendor body of a tenant → records → normalized events → users → published, grouped by user, to the users'
@@ -56,9 +64,17 @@ public sealed class IngestPipeline(
     TenantRateLimiter rateLimiter,
     VendorTimeZones timeZones,
     UserDirectoryCache directories,
+    ProcessingLag processingLag,
+    CoachingsInProgress coachingsInProgress,
     IAuditLog audit,
     ILogger<IngestPipeline> logger)
 {
+    /// <summary>How long an overloaded silo asks senders to wait: a few of <see cref="ProcessingLag"/>'s windows.</summary>
+    public static readonly TimeSpan OverloadedRetryAfter = TimeSpan.FromSeconds(2);
+
+    /// <summary>1 while ingest refuses for overload, so the log says when that starts and ends, not every refusal.</summary>
+    private int _refusing;
+
     /// <summary>The body limits of <c>SecurityCoach:MaxIngestBodyBytes</c> and <c>SecurityCoach:Ingest</c>.</summary>
     public long MaxBodyBytes => options.Value.MaxIngestBodyBytes;
 
@@ -67,6 +83,19 @@ public sealed class IngestPipeline(
 
     public async Task<IngestResult> IngestAsync(string tenantId, IEventNormalizer normalizer, ReadOnlyMemory<byte> body, string mediaType)
     {
+        // Before any parsing: refusing must cost next to nothing, or refusals would keep the silo overloaded.
+        if (Overloaded())
+        {
+            return new IngestResult(IngestStatus.Overloaded, RetryAfter: OverloadedRetryAfter,
+                Reason: "The service is behind on the events it has accepted.");
+        }
+
+        if (coachingsInProgress.IsOverLimit(tenantId, out var inProgress))
+        {
+            return new IngestResult(IngestStatus.Overloaded, RetryAfter: OverloadedRetryAfter,
+                Reason: $"Tenant '{tenantId}' has {inProgress} coachings in progress, more than the {coachingsInProgress.Limit} allowed: its receivers are slower than its events.");
+        }
+
         using var records = IngestBody.Parse(body, mediaType, normalizer, options.Value.Ingest.Limits, out var parseError);
         if (records is null)
         {
@@ -241,11 +270,30 @@ public sealed class IngestPipeline(
         }
     }
 
+    private bool Overloaded()
+    {
+        var behind = processingLag.IsBehind(out var late, out var started);
+        if (Interlocked.Exchange(ref _refusing, behind ? 1 : 0) != (behind ? 1 : 0))
+        {
+            if (behind)
+            {
+                logger.LogWarning("Ingest refuses events (503): {Late} of the {Started} user batches and coaching runs started in the last second started more than {MaxLag} late",
+                    late, started, processingLag.MaxLag);
+            }
+            else
+            {
+                logger.LogInformation("Ingest accepts events again: the silo caught up with its work");
+            }
+        }
+
+        return behind;
+    }
+
     private async Task<bool> Publish(string tenantId, Dictionary<string, List<SecurityEvent>> byUser)
     {
         try
         {
-            await SecurityEventStreams.PublishAsync(cluster.GetStreamProvider(SecurityEventStreams.ProviderName), tenantId, byUser);
+            await SecurityEventStreams.PublishAsync(cluster.GetStreamProvider(SecurityEventStreams.ProviderName), tenantId, byUser, time.GetUtcNow());
             return true;
         }
         catch (Exception e)

@@ -57,6 +57,12 @@ public static class Problems
         Make(StatusCodes.Status503ServiceUnavailable, "unavailable", "Service unavailable", detail,
             new Dictionary<string, object?> { ["retryAfterSeconds"] = retryAfterSeconds });
 
+    /// <summary>503 when ingest refuses for backpressure (<see cref="ProcessingLag"/>, <see cref="CoachingsInProgress"/>).</summary>
+    public static ProblemHttpResult Overloaded(string reason, int retryAfterSeconds) =>
+        Make(StatusCodes.Status503ServiceUnavailable, "overloaded", "Service overloaded",
+            $"{reason} Nothing from this request was read; send it again after {retryAfterSeconds} s.",
+            new Dictionary<string, object?> { ["retryAfterSeconds"] = retryAfterSeconds });
+
     public static ProblemHttpResult RequestTimeout(TimeSpan limit) =>
         Make(StatusCodes.Status408RequestTimeout, "request-timeout", "Request timeout",
             $"The request did not complete within {limit.TotalSeconds:0.###} s (a body sent too slowly?). Nothing from an unfinished body was accepted; sending it again is safe.");

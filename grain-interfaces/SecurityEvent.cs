@@ -33,7 +33,8 @@ public sealed record SecurityEvent(
 
 /// <summary>
 /// The events of one ingest request for one user, published as one stream item so that the user grain scores
-/// them in one turn and persists them with one write.
+/// them in one turn and persists them with one write. <paramref name="PublishedAtMs"/> (Unix ms; 0 when unknown)
+/// tells the user grain how long the batch waited in the stream (<see cref="ProcessingLag"/>).
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record SecurityEventBatch([property: Id(0)] SecurityEvent[] Events);
+public sealed record SecurityEventBatch([property: Id(0)] SecurityEvent[] Events, [property: Id(1)] long PublishedAtMs = 0);

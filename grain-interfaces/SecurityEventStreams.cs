@@ -20,7 +20,7 @@ public static class SecurityEventStreams
     /// events again is safe: user grains drop event ids they have seen). Ingest and the replay of unmapped events
     /// both publish through here.
     /// </summary>
-    public static Task PublishAsync(IStreamProvider provider, string tenantId, Dictionary<string, List<SecurityEvent>> byUser)
+    public static Task PublishAsync(IStreamProvider provider, string tenantId, Dictionary<string, List<SecurityEvent>> byUser, DateTimeOffset now)
     {
         if (byUser.Count == 0)
         {
@@ -32,7 +32,7 @@ public static class SecurityEventStreams
         foreach (var (userKey, events) in byUser)
         {
             var stream = provider.GetStream<SecurityEventBatch>(ForUser(tenantId, userKey));
-            sends[i++] = stream.OnNextAsync(new SecurityEventBatch([.. events]));
+            sends[i++] = stream.OnNextAsync(new SecurityEventBatch([.. events], now.ToUnixTimeMilliseconds()));
         }
 
         return Task.WhenAll(sends);

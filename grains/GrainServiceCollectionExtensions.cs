@@ -33,6 +33,15 @@ public static class GrainServiceCollectionExtensions
                 $"every {WorkflowOptions.Section}:Resources entry needs a Resource and a Step that is one of: {string.Join(", ", CoachingSteps.All)}")
             .ValidateOnStart();
         services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section));
+        services.AddOptions<BackpressureOptions>().Bind(configuration.GetSection(BackpressureOptions.Section))
+            .Validate(o => o.MaxProcessingLag is not { } lag || lag >= TimeSpan.Zero, $"{BackpressureOptions.Section}:MaxProcessingLag must not be negative")
+            .Validate(o => o.MaxCoachingsInProgress is not { } max || max >= 0, $"{BackpressureOptions.Section}:MaxCoachingsInProgress must not be negative")
+            .ValidateOnStart();
+        // The profile sets the defaults (SiloHosting); unset and without a profile default, backpressure is off.
+        services.AddSingleton(services => new ProcessingLag(services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<IOptions<BackpressureOptions>>().Value.MaxProcessingLag ?? TimeSpan.Zero));
+        services.AddSingleton(services => new CoachingsInProgress(
+            services.GetRequiredService<IOptions<BackpressureOptions>>().Value.MaxCoachingsInProgress ?? 0));
 
         services.TryAddSingleton(TimeProvider.System);
         // The AwsLocal and Aws profiles register the S3 audit log first; Local keeps no audit trail.

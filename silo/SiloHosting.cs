@@ -48,6 +48,14 @@ public static class SiloHosting
             case Profiles.Local:
                 var local = builder.Configuration.GetSection(LocalProfileOptions.Section).Get<LocalProfileOptions>() ?? new LocalProfileOptions();
                 EnsureAdminKey(builder, generateWhenMissing: true);
+                // Memory streams hold every accepted event in this process until it is scored: ingest refuses more
+                // once the silo falls behind on its work (ProcessingLag) or a tenant's coachings pile up
+                // (CoachingsInProgress), rather than grow the backlog until the silo collapses.
+                builder.Services.PostConfigure<BackpressureOptions>(o =>
+                {
+                    o.MaxProcessingLag ??= BackpressureOptions.LocalMaxProcessingLag;
+                    o.MaxCoachingsInProgress ??= BackpressureOptions.LocalMaxCoachingsInProgress;
+                });
                 builder.UseOrleans(silo =>
                 {
                     silo.UseLocalhostClustering(local.SiloPort, local.GatewayPort, serviceId: ServiceId, clusterId: "local");

@@ -76,6 +76,8 @@ public sealed partial class CoachingGrain(
     [PersistentState("coaching")] IPersistentState<CoachingState> state,
     ChannelRegistry channels,
     CoachingWorkflows workflows,
+    ProcessingLag processingLag,
+    CoachingsInProgress inProgress,
     IOptions<CoachingOptions> options,
     TimeProvider time,
     IAuditLog audit,
@@ -87,6 +89,11 @@ public sealed partial class CoachingGrain(
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
 
     private IGrainTimer? _timer;
+
+    /// <summary>When the armed timer was due (Unix ms): how late its run starts is reported to <see cref="ProcessingLag"/>.</summary>
+    private long _timerDueAtMs;
+
+    private string _tenantId = "";
     private string _coachingId = "";
 
     /// <summary>A channel's Retry-After: the next wake-up is not earlier, whatever the retrier says.</summary>
@@ -97,7 +104,7 @@ public sealed partial class CoachingGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _coachingId = GrainKeys.Split(this.GetPrimaryKeyString()).Id;
+        (_tenantId, _coachingId) = GrainKeys.Split(this.GetPrimaryKeyString());
         if (state.State is { Status: CoachingStatus.Pending, Request: not null, WakeAt: { } wakeAt } && wakeAt - time.GetUtcNow() < ReminderPeriod)
         {
             ArmTimer(wakeAt);
@@ -226,14 +233,19 @@ public sealed partial class CoachingGrain(
     /// <summary>One timer per activation, re-armed for each wake-up (disposing it would cancel a running step).</summary>
     private void ArmTimer(DateTimeOffset dueAt)
     {
-        var due = dueAt - time.GetUtcNow();
+        var now = time.GetUtcNow();
+        var due = dueAt - now;
         if (due < TimeSpan.Zero)
         {
             due = TimeSpan.Zero;
         }
 
+        // From the arming, not an older wake-up time: a coaching woken after a crash is not late work of this silo.
+        _timerDueAtMs = (now + due).ToUnixTimeMilliseconds();
+
         if (_timer is null)
         {
+            inProgress.Started(_tenantId);
             _timer = this.RegisterGrainTimer(
                 static (grain, cancellationToken) => grain.Run(cancellationToken),
                 this,
@@ -245,15 +257,33 @@ public sealed partial class CoachingGrain(
         }
     }
 
+    /// <summary>Stops the timer where the workflow stops (its end, a long wait) or the activation goes; the coaching is then no longer in progress here.</summary>
+    private void DisarmTimer()
+    {
+        if (_timer is not null)
+        {
+            _timer.Dispose();
+            _timer = null;
+            inProgress.Ended(_tenantId);
+        }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // The activation goes with its timer (idle collection, a failed run, the silo stopping): no longer in progress here.
+        DisarmTimer();
+        return Task.CompletedTask;
+    }
+
     /// <summary>Advances the workflow as far as it goes now: runs its steps until it waits or ends.</summary>
     private async Task Run(CancellationToken cancellationToken)
     {
+        processingLag.Started(_timerDueAtMs);
         var s = state.State;
         if (s is { Status: CoachingStatus.Failed, FailureReported: false, Request: not null })
         {
             // Woken by the user's watch after a crash between the end and the failure report.
-            _timer?.Dispose();
-            _timer = null;
+            DisarmTimer();
             await Finish();
             return;
         }
@@ -343,8 +373,7 @@ public sealed partial class CoachingGrain(
         else
         {
             // A long wait (quiet hours) holds no activation: its own reminder brings the grain back when it ends.
-            _timer?.Dispose();
-            _timer = null;
+            DisarmTimer();
             await this.RegisterOrUpdateReminder(WakeReminder, wakeAt - now, ReminderPeriod);
         }
     }
@@ -369,8 +398,7 @@ public sealed partial class CoachingGrain(
         await Persist();
         AuditOutcome();
         // Done: the timer no longer keeps the activation alive.
-        _timer?.Dispose();
-        _timer = null;
+        DisarmTimer();
         await Finish();
         if (request.WatchedByUser)
         {

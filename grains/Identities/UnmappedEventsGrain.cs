@@ -125,7 +125,7 @@ public sealed partial class UnmappedEventsGrain(
             }
         }
 
-        await SecurityEventStreams.PublishAsync(this.GetStreamProvider(SecurityEventStreams.ProviderName), _tenantId, resolved);
+        await SecurityEventStreams.PublishAsync(this.GetStreamProvider(SecurityEventStreams.ProviderName), _tenantId, resolved, now);
         if (replay is not null)
         {
             Remove(replay, directory.Version);
@@ -145,7 +145,7 @@ public sealed partial class UnmappedEventsGrain(
 
         var resolved = new Dictionary<string, List<SecurityEvent>>(StringComparer.Ordinal);
         var replay = Resolvable(directory, resolved);
-        await SecurityEventStreams.PublishAsync(this.GetStreamProvider(SecurityEventStreams.ProviderName), _tenantId, resolved);
+        await SecurityEventStreams.PublishAsync(this.GetStreamProvider(SecurityEventStreams.ProviderName), _tenantId, resolved, time.GetUtcNow());
         var identities = Remove(replay, directory.Version);
         await PersistAsync(changed: true);
         var events = 0;

@@ -62,12 +62,13 @@ public sealed record PendingCoachingStart([property: Id(0)] string CoachingId, [
 /// Invariants:
 /// - An event id counts once: ids are remembered in a window of <see cref="DuplicateWindow"/> per user, persisted
 ///   with the score they changed, so a redelivered batch (at-least-once streams, a client's retry) changes nothing.
-/// - A batch is acknowledged (OnNextAsync returns) only after its coachings are started and its state is written.
-///   A batch that fails midway deactivates the grain, so its redelivery meets the last written state, not a
-///   half-scored one.
-///   Coachings start before the write: if the silo dies between the two, the replay re-scores the events (the
-///   score was never written) and re-starts the same coaching ids, which the coaching grains ignore.
+/// - A batch is acknowledged (OnNextAsync returns) only after its state is written, and that write holds the
+///   coachings it decided on (the outbox, <see cref="UserState.PendingStarts"/>); they are started after it and leave
+///   the outbox once started (grains/README.md, "Acknowledge after durable, start from an outbox"). A batch that fails
+///   midway deactivates the grain, so its redelivery meets the last written state, not a half-scored one.
 /// - One write per batch: a batch is all the events one request had for this user.
+/// - Each batch tells the silo's <see cref="ProcessingLag"/> how long it waited in the stream, which is what ingest's
+///   backpressure decides from.
 /// - The user watches the coachings it started: their ids are listed in the batch's write, and before that write a
 ///   reminder (one per user, not per coaching) is registered; each tick asks the listed coachings to go on, which
 ///   brings back one whose silo died. A coaching that ended, or that waits on its own reminder, leaves the list; an
@@ -77,6 +78,7 @@ public sealed record PendingCoachingStart([property: Id(0)] string CoachingId, [
 public sealed partial class UserGrain(
     [PersistentState("user")] IPersistentState<UserState> state,
     CampaignSetCache campaigns,
+    ProcessingLag processingLag,
     TimeProvider time,
     IOptions<RiskOptions> riskOptions,
     IAuditLog audit,
@@ -133,6 +135,7 @@ public sealed partial class UserGrain(
 
     public async Task OnNextAsync(SecurityEventBatch item, StreamSequenceToken? token = null)
     {
+        processingLag.Started(item.PublishedAtMs);
         try
         {
             await Score(item);

@@ -319,6 +319,7 @@ public sealed partial class QueueSourceService(
                 $"no-valid-events: {result.Rejected!.Length} records rejected, the first: {result.Rejected[0].Error}", Rejected: result.Rejected.Length),
             IngestStatus.LargerThanBurst => new MessageOutcome(Verdict.Poison, $"batch-too-large: {result.Events} events, more than the tenant's burst"),
             IngestStatus.RateLimited => new MessageOutcome(Verdict.Retry, $"rate-limited: {result.Events} events over the tenant's rate"),
+            IngestStatus.Overloaded => new MessageOutcome(Verdict.Retry, $"overloaded: {result.Reason}"),
             _ => new MessageOutcome(Verdict.Retry, "unavailable: the event queue or the unmapped list did not take the events"),
         };
     }

@@ -461,11 +461,22 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
                 : throw new WorkflowError(ErrorNames.ResultPathMatchFailure, $"Unable to apply ResultPath '{resultPath}' to the state's input.");
         }
 
+        /// <summary>
+        /// InputPath / OutputPath / ItemsPath-style selection on a document the engine owns and drops after the call:
+        /// <c>$</c> (the default) hands the document on as it is. Any other path copies what it selects, so the result
+        /// never shares nodes with the input.
+        /// </summary>
         private static JsonNode? ApplyPath(JsonPath? path, JsonNode? input)
         {
             if (path is null)
             {
                 return new JsonObject();
+            }
+
+            if (path.IsRoot && !path.IsContext)
+            {
+                // A deep copy of the whole document, twice per state, was the engine's largest allocation.
+                return input;
             }
 
             return path.TrySelect(input, out var value)

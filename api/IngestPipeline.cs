@@ -55,7 +55,9 @@ public sealed record IngestResult(
 /// grains and the unmapped list drop event ids they have seen. An accepted body is audited once as sent
 /// (<see cref="AuditKinds.IngestRaw"/>) and once per event as normalized (<see cref="AuditKinds.IngestNormalized"/>:
 /// id, user, time and a hash of the OCSF JSON, not the JSON itself, which embeds the raw record and would store
-/// every payload twice). The HTTP endpoint and the queue sources both ingest through here.
+/// every payload twice). The HTTP endpoint and the queue sources both ingest through here. Before anything is read,
+/// a silo that is behind on its work or a tenant with too many coachings in progress is refused
+/// (<see cref="IngestStatus.Overloaded"/>, README "Backpressure").
 /// </summary>
 public sealed class IngestPipeline(
     IClusterClient cluster,

@@ -68,6 +68,9 @@ public sealed class CoachingState
 /// - Start, GetView and Watch interleave with a running step: a step calls back into the user grain (delivery
 ///   limit), and the user grain calls these three, so without interleaving the two could wait on each other. None
 ///   changes a started coaching's state (Watch at most arms the timer).
+/// - While its timer is armed (running, or waiting less than a minute) it counts as in progress on its silo
+///   (<see cref="CoachingsInProgress"/>), and each run reports how late it started (<see cref="ProcessingLag"/>):
+///   what ingest's backpressure decides from.
 /// - A coaching that ends Failed is reported to the tenant's failure list (which alerts, unless the workflow's own
 ///   alert step did); until that is done its watcher (the user grain, or its own reminder) keeps waking it, so the
 ///   report is an outbox that survives a crash.

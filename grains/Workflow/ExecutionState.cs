@@ -126,7 +126,18 @@ public sealed class ExecutionFrame
 
     /// <summary>Parallel / Map: outputs of the branches or items finished so far, in order.</summary>
     [Id(14)] public List<string> ChildResults { get; set; } = [];
+
+    /// <summary>
+    /// <see cref="InputJson"/> already parsed, kept in memory between the engine's steps so that a state's input is
+    /// parsed once rather than by every step that reads it (parsing was most of the engine's allocation). Never
+    /// stored or copied ([NonSerialized], not public): a frame read back from storage starts without it.
+    /// </summary>
+    [NonSerialized]
+    internal ParsedJson? ParsedInput;
 }
+
+/// <summary>A JSON text and the document parsed from it; the text's identity says whether the document is still current.</summary>
+internal sealed record ParsedJson(string Json, System.Text.Json.Nodes.JsonNode? Node);
 
 [GenerateSerializer]
 public enum HistoryEventType

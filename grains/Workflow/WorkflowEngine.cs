@@ -98,6 +98,21 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
 
     private static JsonNode? Parse(string json) => JsonNode.Parse(json);
 
+    /// <summary>
+    /// The current state's input as a document the caller now owns (and may change): the one kept by the last
+    /// <see cref="KeepInput"/> while it is still the frame's input, else parsed from it. Taking empties the cache, so
+    /// a document half-changed by a failed step is never handed out again.
+    /// </summary>
+    private static JsonNode? TakeInput(ExecutionFrame frame)
+    {
+        var kept = frame.ParsedInput;
+        frame.ParsedInput = null;
+        return kept is { } k && ReferenceEquals(k.Json, frame.InputJson) ? k.Node : Parse(frame.InputJson);
+    }
+
+    /// <summary>Keeps <paramref name="node"/>, equal to the frame's input and held by nobody else, for the next <see cref="TakeInput"/>.</summary>
+    private static void KeepInput(ExecutionFrame frame, JsonNode? node) => frame.ParsedInput = new(frame.InputJson, node);
+
     private sealed class Step(WorkflowEngine engine, ExecutionState state, DateTimeOffset now)
     {
         private DateTimeOffset? MachineDeadline =>
@@ -150,7 +165,7 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
                         return new WorkflowCommand.WaitUntil(Earliest(frame.ResumeAt!.Value, MachineDeadline));
                     case FramePhase.Waiting:
                         command = Guard(frame, definition, () =>
-                            Transition(frame, definition, ApplyPath(definition.OutputPath, ApplyPath(definition.InputPath, Parse(frame.InputJson))), definition.Next));
+                            Transition(frame, definition, ApplyPath(definition.OutputPath, ApplyPath(definition.InputPath, TakeInput(frame))), definition.Next));
                         break;
                     case FramePhase.Retrying:
                         frame.Phase = FramePhase.Ready;
@@ -208,7 +223,7 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
             frame.Attempt++;
             return Guard(frame, definition, () =>
             {
-                var raw = Parse(frame.InputJson);
+                var raw = TakeInput(frame);
                 switch (definition.Type)
                 {
                     case StateType.Pass:
@@ -220,6 +235,7 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
                         return Choose(frame, definition, raw);
                     case StateType.Wait:
                         StartWait(frame, definition, raw);
+                        KeepInput(frame, raw);
                         return null;
                     case StateType.Succeed:
                         return Transition(frame, definition, ApplyPath(definition.OutputPath, ApplyPath(definition.InputPath, raw)), next: null);
@@ -254,6 +270,8 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
             var taskInput = definition.Parameters is null ? input : definition.Parameters.Apply(Scope(frame, input), ErrorNames.ParameterPathFailure);
             frame.TaskResource = definition.Resource;
             frame.TaskInputJson = Serialize(taskInput);
+            // Only read (selections copy what they take): the task's result goes into this same document.
+            KeepInput(frame, raw);
             frame.TaskDeadline = now.AddSeconds(timeout);
             frame.Phase = FramePhase.AwaitingTask;
             Record(HistoryEventType.TaskScheduled, frame, attempt: frame.Attempt, resource: definition.Resource, key: frame.TaskKey,
@@ -445,7 +463,7 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
                     result = definition.ResultSelector.Apply(Scope(frame, result), ErrorNames.ParameterPathFailure);
                 }
 
-                var output = ApplyResultPath(definition.ResultPath, Parse(frame.InputJson), result);
+                var output = ApplyResultPath(definition.ResultPath, TakeInput(frame), result);
                 return Transition(frame, definition, ApplyPath(definition.OutputPath, output), definition.Next);
             });
 
@@ -496,6 +514,7 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
 
             frame.StateName = next;
             frame.InputJson = outputJson;
+            KeepInput(frame, output);
             frame.Phase = FramePhase.Ready;
             frame.EnteredAt = now;
             frame.Attempt = 0;
@@ -605,7 +624,7 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
                 JsonNode? output;
                 try
                 {
-                    output = ApplyResultPath(catcher.ResultPath, Parse(frame.InputJson), errorOutput);
+                    output = ApplyResultPath(catcher.ResultPath, TakeInput(frame), errorOutput);
                 }
                 catch (WorkflowError e)
                 {

@@ -298,4 +298,20 @@ public sealed class RetryAndCatchTests
 
         Assert.Equal(ErrorNames.ResultPathMatchFailure, failed.Error);
     }
+
+    [Fact]
+    public void A_ResultPath_that_fails_halfway_leaves_no_trace_in_the_catchers_output()
+    {
+        // "$.made.list[0]" creates "made" and "list" on the way before it finds no array to index: the input the
+        // catcher works on must be the state's input as it was, not the half-changed document.
+        var asl = TaskWith("[]", """[{"ErrorEquals":["States.ResultPathMatchFailure"],"ResultPath":"$.error","Next":"Z"}]""",
+            """ "ResultPath": "$.made.list[0]", """);
+        var runner = new WorkflowRunner(asl).On("work", TaskOutcome.Ok("1"));
+
+        var succeeded = Assert.IsType<WorkflowCommand.Succeeded>(runner.Run("""{"keep":1}"""));
+
+        var output = System.Text.Json.Nodes.JsonNode.Parse(succeeded.OutputJson)!.AsObject();
+        Assert.Equal(["keep", "error"], output.Select(p => p.Key));
+        Assert.Equal(ErrorNames.ResultPathMatchFailure, output["error"]!["Error"]!.GetValue<string>());
+    }
 }

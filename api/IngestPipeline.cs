@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -59,7 +61,7 @@ public sealed record IngestResult(
 /// a silo that is behind on its work or a tenant with too many coachings in progress is refused
 /// (<see cref="IngestStatus.Overloaded"/>, README "Backpressure").
 /// </summary>
-public sealed class IngestPipeline(
+public sealed partial class IngestPipeline(
     IClusterClient cluster,
     IOptions<ApiOptions> options,
     TimeProvider time,
@@ -74,8 +76,22 @@ public sealed class IngestPipeline(
     /// <summary>How long an overloaded silo asks senders to wait: a few of <see cref="ProcessingLag"/>'s windows.</summary>
     public static readonly TimeSpan OverloadedRetryAfter = TimeSpan.FromSeconds(2);
 
+    /// <summary>Ingest's meter; add it to OpenTelemetry with <c>AddMeter</c>, or watch it with dotnet-counters.</summary>
+    public const string MeterName = "SecurityCoach.Api";
+
+    /// <summary>Requests refused for backpressure (503 <c>overloaded</c>), tagged <c>reason</c> (<c>lag</c> or <c>coachings</c>) and <c>tenant</c>.</summary>
+    public const string RefusedName = "securitycoach.ingest.refused";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    private static readonly Counter<long> Refused = Meter.CreateCounter<long>(RefusedName, "{request}",
+        "Ingest requests refused for backpressure (503 overloaded).");
+
     /// <summary>1 while ingest refuses for overload, so the log says when that starts and ends, not every refusal.</summary>
     private int _refusing;
+
+    /// <summary>The tenants refused for their coachings in progress, so the log says when that starts and ends for each.</summary>
+    private readonly ConcurrentDictionary<string, byte> _refusedTenants = new(StringComparer.Ordinal);
 
     /// <summary>The body limits of <c>SecurityCoach:MaxIngestBodyBytes</c> and <c>SecurityCoach:Ingest</c>.</summary>
     public long MaxBodyBytes => options.Value.MaxIngestBodyBytes;
@@ -88,12 +104,14 @@ public sealed class IngestPipeline(
         // Before any parsing: refusing must cost next to nothing, or refusals would keep the silo overloaded.
         if (Overloaded())
         {
+            Refused.Add(1, new("reason", "lag"), new("tenant", tenantId));
             return new IngestResult(IngestStatus.Overloaded, RetryAfter: OverloadedRetryAfter,
                 Reason: "The service is behind on the events it has accepted.");
         }
 
-        if (coachingsInProgress.IsOverLimit(tenantId, out var inProgress))
+        if (TooManyCoachings(tenantId, out var inProgress))
         {
+            Refused.Add(1, new("reason", "coachings"), new("tenant", tenantId));
             return new IngestResult(IngestStatus.Overloaded, RetryAfter: OverloadedRetryAfter,
                 Reason: $"Tenant '{tenantId}' has {inProgress} coachings in progress, more than the {coachingsInProgress.Limit} allowed: its receivers are slower than its events.");
         }
@@ -279,16 +297,35 @@ public sealed class IngestPipeline(
         {
             if (behind)
             {
-                logger.LogWarning("Ingest refuses events (503): {Late} of the {Started} user batches and coaching runs started in the last second started more than {MaxLag} late",
-                    late, started, processingLag.MaxLag);
+                LogRefusing(late, started, processingLag.MaxLag);
             }
             else
             {
-                logger.LogInformation("Ingest accepts events again: the silo caught up with its work");
+                LogAcceptingAgain();
             }
         }
 
         return behind;
+    }
+
+    private bool TooManyCoachings(string tenantId, out int inProgress)
+    {
+        if (coachingsInProgress.IsOverLimit(tenantId, out inProgress))
+        {
+            if (_refusedTenants.TryAdd(tenantId, 0))
+            {
+                LogRefusingTenant(tenantId, inProgress, coachingsInProgress.Limit);
+            }
+
+            return true;
+        }
+
+        if (!_refusedTenants.IsEmpty && _refusedTenants.TryRemove(tenantId, out _))
+        {
+            LogAcceptingTenantAgain(tenantId, inProgress);
+        }
+
+        return false;
     }
 
     private async Task<bool> Publish(string tenantId, Dictionary<string, List<SecurityEvent>> byUser)
@@ -304,4 +341,16 @@ public sealed class IngestPipeline(
             return false;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest refuses events (503): {Late} of the {Started} user batches and coaching runs started in the last second started more than {MaxLag} late")]
+    private partial void LogRefusing(int late, int started, TimeSpan maxLag);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest accepts events again: the silo caught up with its work")]
+    private partial void LogAcceptingAgain();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest refuses tenant {TenantId} (503): {InProgress} coachings in progress on this silo, more than {Limit}; its receivers are slower than its events")]
+    private partial void LogRefusingTenant(string tenantId, int inProgress, int limit);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest accepts tenant {TenantId} again: {InProgress} coachings in progress")]
+    private partial void LogAcceptingTenantAgain(string tenantId, int inProgress);
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -143,37 +141,4 @@ internal sealed class SqsAdapterHarness : IAsyncDisposable
         await ShutdownAsync();
         _factory.Dispose();
     }
-}
-
-/// <summary>Sums one counter of the providers' meter for one provider name, from the moment it is created.</summary>
-internal sealed class CounterProbe : IDisposable
-{
-    private readonly MeterListener _listener = new();
-    private readonly ConcurrentDictionary<string, long> _totals = new();
-
-    public CounterProbe(string provider)
-    {
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Meter.Name == SqsStreamMetrics.MeterName)
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "provider" && Equals(tag.Value, provider))
-                {
-                    _totals.AddOrUpdate(instrument.Name, value, (_, total) => total + value);
-                }
-            }
-        });
-        _listener.Start();
-    }
-
-    public long Total(string instrument) => _totals.GetValueOrDefault(instrument);
-
-    public void Dispose() => _listener.Dispose();
 }

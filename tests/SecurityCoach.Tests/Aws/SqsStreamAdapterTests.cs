@@ -2,6 +2,7 @@ using Amazon.S3.Model;
 using Amazon.SQS.Model;
 using Orleans.Streams;
 using SecurityCoach.Providers.Aws.Streaming;
+using SecurityCoach.Tests.Infrastructure;
 
 namespace SecurityCoach.Tests.Aws;
 
@@ -62,7 +63,7 @@ public sealed class SqsStreamAdapterTests(LocalAwsFixture aws)
         var options = SqsAdapterHarness.Options(aws);
         options.MaxMessageBytes = 4096;
         var name = SqsAdapterHarness.NewName();
-        using var metrics = new CounterProbe(name);
+        using var metrics = new CounterProbe(SqsStreamMetrics.MeterName, "provider", name);
         await using var sqs = await SqsAdapterHarness.StartAsync(options, name);
         var stream = StreamId.Create("big", Guid.NewGuid().ToString("N"));
         var queueUrl = (await sqs.Queue(sqs.Mapper.GetQueueForStream(stream))).Url;
@@ -141,7 +142,7 @@ public sealed class SqsStreamAdapterTests(LocalAwsFixture aws)
         options.VisibilityTimeout = TimeSpan.FromSeconds(1);
         options.MaxReceiveCount = 2;
         var name = SqsAdapterHarness.NewName();
-        using var metrics = new CounterProbe(name);
+        using var metrics = new CounterProbe(SqsStreamMetrics.MeterName, "provider", name);
         await using var sqs = await SqsAdapterHarness.StartAsync(options, name);
         var stream = StreamId.Create("poison", Guid.NewGuid().ToString("N"));
         var queueId = sqs.Mapper.GetQueueForStream(stream);

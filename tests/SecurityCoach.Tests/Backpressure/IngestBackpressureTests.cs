@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using SecurityCoach.Api;
 using SecurityCoach.Tests.Http;
 using SecurityCoach.Tests.Infrastructure;
 using SecurityCoach.Tests.Pipeline;
@@ -119,11 +120,13 @@ public sealed class IngestBackpressureTests
         }
 
         await silo.Webhooks.WaitForAsync(hook, 4, TimeSpan.FromSeconds(15), "the four coachings are delivering");
+        using var slowRefusals = new CounterProbe(IngestPipeline.MeterName, "tenant", slowTenant);
         using var refused = await slow.PostAsync("/v1/ingest/netskope", Alert("u9@example.com", "slow-9"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("https://securitycoach.dev/problems/overloaded", problem.GetProperty("type").GetString());
         Assert.Contains("4 coachings in progress, more than the 3 allowed", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, slowRefusals.Total(IngestPipeline.RefusedName));
 
         // Another tenant's ingest is not held by the slow tenant's receiver.
         using (var other = await calm.PostAsync("/v1/ingest/netskope", Alert("calm@example.com", "calm-1")))

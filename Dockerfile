@@ -10,11 +10,13 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY grain-interfaces/SecurityCoach.GrainInterfaces.csproj grain-interfaces/
 COPY grains/SecurityCoach.Grains.csproj grains/
 COPY api/SecurityCoach.Api.csproj api/
+COPY providers/SecurityCoach.Providers.Aws.csproj providers/
 COPY silo/SecurityCoach.Silo.csproj silo/
 RUN dotnet restore silo/SecurityCoach.Silo.csproj
 COPY grain-interfaces/ grain-interfaces/
 COPY grains/ grains/
 COPY api/ api/
+COPY providers/ providers/
 COPY silo/ silo/
 RUN dotnet publish silo/SecurityCoach.Silo.csproj -c Release -o /app --no-restore
 

@@ -12,13 +12,16 @@ COPY grains/SecurityCoach.Grains.csproj grains/
 COPY api/SecurityCoach.Api.csproj api/
 COPY providers/SecurityCoach.Providers.Aws.csproj providers/
 COPY silo/SecurityCoach.Silo.csproj silo/
-RUN dotnet restore silo/SecurityCoach.Silo.csproj
+# ReadyToRun (precompiled) for the ECS template's X86_64 tasks: a new silo that starts under load runs compiled code
+# from the first request instead of waiting for the JIT (bench/README.md: e2e p99 of its first 20 s at 1,500
+# events/s 273–331 ms instead of 398–402 ms).
+RUN dotnet restore silo/SecurityCoach.Silo.csproj -r linux-x64 -p:PublishReadyToRun=true
 COPY grain-interfaces/ grain-interfaces/
 COPY grains/ grains/
 COPY api/ api/
 COPY providers/ providers/
 COPY silo/ silo/
-RUN dotnet publish silo/SecurityCoach.Silo.csproj -c Release -o /app --no-restore
+RUN dotnet publish silo/SecurityCoach.Silo.csproj -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app

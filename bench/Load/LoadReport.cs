@@ -170,7 +170,7 @@ public sealed record LoadReport(
     /// <summary>Writes the JSON beside the others: bench/results/&lt;scenario&gt;-&lt;utc timestamp&gt;.json unless a path is given.</summary>
     public async Task<string> WriteAsync(string? path)
     {
-        path ??= Path.Combine(RepositoryRoot() ?? Directory.GetCurrentDirectory(), "bench", "results",
+        path ??= Path.Combine(Repository.Root() ?? Directory.GetCurrentDirectory(), "bench", "results",
             $"{Scenario}-{Date.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await File.WriteAllTextAsync(path, ToJson() + "\n");
@@ -186,7 +186,7 @@ public sealed record LoadReport(
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
-                WorkingDirectory = RepositoryRoot() ?? Directory.GetCurrentDirectory(),
+                WorkingDirectory = Repository.Root() ?? Directory.GetCurrentDirectory(),
             });
             if (git is null)
             {
@@ -201,22 +201,6 @@ public sealed record LoadReport(
         {
             return "unknown";
         }
-    }
-
-    private static string? RepositoryRoot()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "SecurityCoach.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        return null;
     }
 
     private static string Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using SecurityCoach.Benchmarks.Load;
 
 namespace SecurityCoach.Tests.Deploy;
 
@@ -9,18 +10,8 @@ namespace SecurityCoach.Tests.Deploy;
 /// </summary>
 public sealed class DockerfileTests
 {
-    private static readonly string Root = FindRoot();
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SecurityCoach.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-    }
+    private static readonly string Root =
+        Repository.Root() ?? throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
 
     /// <summary>The build stage's COPY sources (repository-relative, as written), each with its line index, and the RUN lines' indexes.</summary>
     private static (List<(int Line, string Source)> Copies, int Restore, int Publish) BuildStage()

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SecurityCoach.Benchmarks.Load;
 using SecurityCoach.Providers.Aws.Internal;
 using SecurityCoach.Silo;
 
@@ -15,15 +16,8 @@ public sealed class EcsTemplateTests
 
     private static JsonElement Load()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SecurityCoach.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        var path = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory),
-            "deploy", "ecs", "securitycoach.template.json");
-        return JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone();
+        var root = Repository.Root() ?? throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
+        return JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "deploy", "ecs", "securitycoach.template.json"))).RootElement.Clone();
     }
 
     private static IEnumerable<(string Name, JsonElement Resource)> OfType(string type) =>

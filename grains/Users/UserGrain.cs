@@ -67,6 +67,8 @@ public sealed record PendingCoachingStart([property: Id(0)] string CoachingId, [
 ///   the outbox once started (grains/README.md, "Acknowledge after durable, start from an outbox"). A batch that fails
 ///   midway deactivates the grain, so its redelivery meets the last written state, not a half-scored one.
 /// - One write per batch: a batch is all the events one request had for this user.
+/// - A campaign's delivery limit is claimed when the event is scored, in event order, in the batch's write: of two
+///   events inside one limit window, the first one's coaching is the one delivered.
 /// - Each batch tells the silo's <see cref="ProcessingLag"/> how long it waited in the stream, which is what ingest's
 ///   backpressure decides from.
 /// - The user watches the coachings it started: their ids are listed in the batch's write, and before that write a
@@ -196,7 +198,7 @@ public sealed partial class UserGrain(
                         new ScoreAudit(evt, compiled.Campaign, coachingId, riskBefore, state.State.RiskScore), WriteScore);
                 }
 
-                (starts ??= []).Add(Decide(compiled, set.QuietHours, evt, coachingId));
+                (starts ??= []).Add(Decide(compiled, set.QuietHours, evt, coachingId, now));
             }
         }
 
@@ -391,9 +393,17 @@ public sealed partial class UserGrain(
     };
 
     /// <summary>Lists, watches and puts in the outbox the coaching of one matched campaign; started after the batch's write.</summary>
-    private PendingCoachingStart Decide(CompiledCampaign compiled, QuietHours? tenantQuietHours, SecurityEvent evt, string coachingId)
+    private PendingCoachingStart Decide(CompiledCampaign compiled, QuietHours? tenantQuietHours, SecurityEvent evt, string coachingId, long nowMs)
     {
         var s = state.State;
+        if (compiled.Campaign.Definition is { DeliveryLimit: { } limit, TestMode: false })
+        {
+            // Claimed here, in event order, and written with the batch: of two events inside one limit window the
+            // first one's coaching is delivered. Claimed by the coachings themselves, whichever of them ran its
+            // delivery-limit step first won. The step then finds the claim (ClaimDelivery answers its holder true).
+            TryClaimDelivery(compiled.Campaign.CampaignId, coachingId, limit, nowMs);
+        }
+
         s.CoachingIds.Add(coachingId);
         if (s.CoachingIds.Count > CoachingsListed)
         {
@@ -421,21 +431,46 @@ public sealed partial class UserGrain(
 
     public async Task<bool> ClaimDelivery(string campaignId, string coachingId, TimeSpan limit, long atMs)
     {
+        switch (TryClaimDelivery(campaignId, coachingId, limit, atMs))
+        {
+            case DeliveryClaim.Held:
+                return true;
+            case DeliveryClaim.Taken:
+                await state.WriteStateAsync();
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private enum DeliveryClaim
+    {
+        /// <summary>This coaching already holds the campaign's limit clock.</summary>
+        Held,
+
+        /// <summary>The clock was free and now runs for this coaching (in memory: the caller writes).</summary>
+        Taken,
+
+        /// <summary>Another coaching of the campaign holds it, inside the limit.</summary>
+        Refused,
+    }
+
+    private DeliveryClaim TryClaimDelivery(string campaignId, string coachingId, TimeSpan limit, long atMs)
+    {
         var s = state.State;
         if (s.LastCoachedBy.TryGetValue(campaignId, out var holder) && holder == coachingId)
         {
-            return true;
+            return DeliveryClaim.Held;
         }
 
         if (s.LastCoachedAtMs.TryGetValue(campaignId, out var last) && atMs - last < (long)limit.TotalMilliseconds)
         {
-            return false;
+            return DeliveryClaim.Refused;
         }
 
         s.LastCoachedAtMs[campaignId] = atMs;
         s.LastCoachedBy[campaignId] = coachingId;
-        await state.WriteStateAsync();
-        return true;
+        return DeliveryClaim.Taken;
     }
 
     public async Task<FieldError[]> SetPreferences(UserPreferences preferences)

@@ -258,13 +258,32 @@ public sealed class CoachingPipelineTests(ClusterFixture fixture)
         await fixture.Publish(TestEvents.Detection(tenantId, "limit@example.com", "evt-l1"));
         await fixture.Publish(TestEvents.Detection(tenantId, "limit@example.com", "evt-l2"));
 
-        // The two coachings run concurrently: whichever claims the user's limit first is delivered.
+        // The limit is claimed when an event is scored, in order: the first event's coaching is the one delivered,
+        // however the two coachings' workflows interleave.
         var view = await UserWhen(tenantId, "limit@example.com",
             v => v.Coachings.Length == 2 && v.Coachings.Count(c => c.Status == CoachingStatus.Delivered) == 1
                 && v.Coachings.Count(c => c.Status == CoachingStatus.Suppressed) == 1, "one delivered, one suppressed");
         Assert.Equal(20, view!.RiskScore, precision: 3);
+        Assert.Equal("evt-l1", view.Coachings.Single(c => c.Status == CoachingStatus.Delivered).EventId);
         Assert.Equal(0, view.Coachings.Single(c => c.Status == CoachingStatus.Suppressed).Attempts);
-        Assert.Single(fixture.Webhooks.ReceivedAt(hook));
+        Assert.Equal("evt-l1", Assert.Single(fixture.Webhooks.ReceivedAt(hook)).Body.GetProperty("eventId").GetString());
+    }
+
+    [Fact]
+    public async Task Inside_one_batch_the_first_event_of_a_campaign_with_a_delivery_limit_is_the_one_delivered()
+    {
+        var (tenantId, hook) = await TenantWithCampaign(deliveryLimit: TimeSpan.FromHours(1));
+
+        await fixture.Publish(
+            TestEvents.Detection(tenantId, "batch@example.com", "evt-b1"),
+            TestEvents.Detection(tenantId, "batch@example.com", "evt-b2"),
+            TestEvents.Detection(tenantId, "batch@example.com", "evt-b3"));
+
+        var view = await UserWhen(tenantId, "batch@example.com",
+            v => v.Coachings.Length == 3 && v.Coachings.Count(c => c.Status == CoachingStatus.Delivered) == 1
+                && v.Coachings.Count(c => c.Status == CoachingStatus.Suppressed) == 2, "one delivered, two suppressed");
+        Assert.Equal("evt-b1", view!.Coachings.Single(c => c.Status == CoachingStatus.Delivered).EventId);
+        Assert.Equal("evt-b1", Assert.Single(fixture.Webhooks.ReceivedAt(hook)).Body.GetProperty("eventId").GetString());
     }
 
     [Fact]

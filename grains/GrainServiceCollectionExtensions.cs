@@ -51,6 +51,8 @@ public static class GrainServiceCollectionExtensions
         services.AddSingleton<IGrainStorageSerializer, BinaryGrainStorageSerializer>();
         // The channel timeout is applied per request (HttpDelivery), so the client itself never times out first.
         // HttpDelivery reports every outcome itself, so the factory's per-request logging handlers only cost time.
+        // HttpDelivery already lets at most MaxConnectionsPerEndpoint requests at a time to one endpoint (the wait for a
+        // turn outside the channel timeout); the handler's own bound also holds where a redirect leads elsewhere.
         services.AddHttpClient(HttpDelivery.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
             {

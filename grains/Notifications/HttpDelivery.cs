@@ -23,7 +23,9 @@ public sealed class HttpDelivery(IHttpClientFactory httpClients, IOptions<Coachi
     public async Task<ChannelResult> SendAsync(string channelName, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var timeout = options.Value.ChannelTimeout;
-        var endpoint = request.RequestUri!.GetLeftPart(UriPartial.Authority);
+        // Scheme, host and port, never the URL's user info: the name goes into the attempt's error, which logs and the
+        // API show.
+        var endpoint = request.RequestUri!.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
         var turns = _turns.GetOrAdd(endpoint, static (_, limit) => new SemaphoreSlim(limit, limit), options.Value.MaxConnectionsPerEndpoint);
         if (!await turns.WaitAsync(timeout, cancellationToken))
         {

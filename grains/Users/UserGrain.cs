@@ -396,12 +396,13 @@ public sealed partial class UserGrain(
     private PendingCoachingStart Decide(CompiledCampaign compiled, QuietHours? tenantQuietHours, SecurityEvent evt, string coachingId, long nowMs)
     {
         var s = state.State;
-        if (compiled.Campaign.Definition is { DeliveryLimit: { } limit, TestMode: false })
+        var (campaign, definition) = (compiled.Campaign, compiled.Campaign.Definition);
+        if (definition is { DeliveryLimit: { } limit, TestMode: false })
         {
             // Claimed here, in event order, and written with the batch: of two events inside one limit window the
-            // first one's coaching is delivered. Claimed by the coachings themselves, whichever of them ran its
-            // delivery-limit step first won. The step then finds the claim (ClaimDelivery answers its holder true).
-            TryClaimDelivery(compiled.Campaign.CampaignId, coachingId, limit, nowMs);
+            // first one's coaching is delivered (when the coachings claimed it, whichever reached its delivery-limit
+            // step first won). The step then finds the claim: ClaimDelivery answers its holder true.
+            TryClaimDelivery(campaign.CampaignId, coachingId, limit, nowMs);
         }
 
         s.CoachingIds.Add(coachingId);
@@ -412,7 +413,6 @@ public sealed partial class UserGrain(
 
         s.WatchedCoachings.Add(coachingId);
 
-        var (campaign, definition) = (compiled.Campaign, compiled.Campaign.Definition);
         var request = new CoachingRequest(_tenantId, _userKey, campaign.CampaignId, campaign.Version, definition.Tip, definition.Channels, evt,
             definition.DeliveryLimit, definition.TestMode, definition.Workflow, compiled.Workflow?.Definition, tenantQuietHours, s.Preferences,
             WatchedByUser: true);

@@ -5,9 +5,12 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace SecurityCoach.Tests.Infrastructure;
+namespace SecurityCoach.Benchmarks.Load;
 
-/// <summary>A real Kestrel server on a free loopback port, with the endpoints <c>map</c> adds; no logging.</summary>
+/// <summary>
+/// A real Kestrel server on a free loopback port, with the endpoints <c>map</c> adds; no logging. The load generator's
+/// webhook and the tests' receivers start through here.
+/// </summary>
 public static class LoopbackServer
 {
     /// <returns>The started app (dispose it to stop) and its base URL, <c>http://127.0.0.1:PORT</c>.</returns>

@@ -3,12 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using HdrHistogram;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SecurityCoach.Notifications;
 
 namespace SecurityCoach.Benchmarks.Load;
@@ -20,7 +15,7 @@ namespace SecurityCoach.Benchmarks.Load;
 /// </summary>
 public sealed class WebhookSink : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly DeliveryLedger _ledger;
     private readonly string _secret;
     private long _duplicates;
@@ -29,9 +24,8 @@ public sealed class WebhookSink : IAsyncDisposable
     private long _lastMeasuredDelivery;
     private int _stopped;
 
-    private WebhookSink(WebApplication app, DeliveryLedger ledger, string secret)
+    private WebhookSink(DeliveryLedger ledger, string secret)
     {
-        _app = app;
         _ledger = ledger;
         _secret = secret;
     }
@@ -52,14 +46,8 @@ public sealed class WebhookSink : IAsyncDisposable
 
     public static async Task<WebhookSink> StartAsync(DeliveryLedger ledger, string secret)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var sink = new WebhookSink(app, ledger, secret);
-        app.MapPost("/hooks/{tenantId}", sink.HandleAsync);
-        await app.StartAsync();
-        sink.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var sink = new WebhookSink(ledger, secret);
+        (sink._app, sink.BaseUrl) = await LoopbackServer.StartAsync(app => app.MapPost("/hooks/{tenantId}", sink.HandleAsync));
         return sink;
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using SecurityCoach.Benchmarks.Load;
 using SecurityCoach.Notifications;
 
 namespace SecurityCoach.Tests.Infrastructure;

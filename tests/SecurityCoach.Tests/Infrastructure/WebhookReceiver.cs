@@ -14,7 +14,8 @@ public sealed record ReceivedWebhook(
     bool SignatureValid,
     string? IdempotencyKey,
     int AnsweredStatus,
-    JsonElement Body);
+    JsonElement Body,
+    string? Sender);
 
 /// <summary>
 /// A real HTTP server on a free loopback port that plays a customer's webhook: it checks each request's HMAC
@@ -30,6 +31,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly SemaphoreSlim _arrived = new(0);
 
     public const int Hang = -1;
+
+    /// <summary>Names the silo that sent a request, where a test set it (<see cref="KilledSiloSendsNothing"/>).</summary>
+    public const string SenderHeader = "X-Test-Sender";
 
     public string BaseUrl { get; private set; } = "";
 
@@ -93,7 +97,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var valid = _secrets.TryGetValue(path, out var secret) && signature == WebhookChannel.Sign(body, secret);
         var status = _scripts.TryGetValue(path, out var script) && script.TryDequeue(out var scripted) ? scripted : 200;
         using var document = JsonDocument.Parse(body);
-        _received.Enqueue(new ReceivedWebhook(path, DateTimeOffset.UtcNow, valid, context.Request.Headers[WebhookChannel.IdempotencyHeader].ToString(), status, document.RootElement.Clone()));
+        _received.Enqueue(new ReceivedWebhook(path, DateTimeOffset.UtcNow, valid, context.Request.Headers[WebhookChannel.IdempotencyHeader].ToString(), status, document.RootElement.Clone(),
+            context.Request.Headers.TryGetValue(SenderHeader, out var sender) ? sender.ToString() : null));
         _arrived.Release();
         if (status == Hang)
         {

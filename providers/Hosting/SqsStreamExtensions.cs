@@ -44,6 +44,8 @@ public sealed class SiloSqsStreamConfigurator : SiloPersistentStreamConfigurator
     public SiloSqsStreamConfigurator(string name, Action<Action<IServiceCollection>> configureServices)
         : base(name, configureServices, SqsQueueAdapterFactory.Create)
     {
+        // Queues spread evenly over the silos; a later ConfigurePartitionBalancing replaces it.
+        this.ConfigurePartitionBalancing(EvenQueueBalancer.Create);
         ConfigureDelegate(services =>
         {
             SqsStreamExtensions.AddSqsServices(services, name);

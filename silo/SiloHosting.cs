@@ -31,6 +31,12 @@ public sealed class LocalProfileOptions
 
     /// <summary>Client gateway port on loopback. Default 30000.</summary>
     public int GatewayPort { get; set; } = EndpointOptions.DEFAULT_GATEWAY_PORT;
+
+    /// <summary>
+    /// Ended coachings whose records the silo's memory keeps, newest first (older ones are forgotten: their GET answers
+    /// 404, and they leave their user's view); failed and running ones are always kept. 0 keeps all. Default 10,000.
+    /// </summary>
+    public int KeepEndedCoachings { get; set; } = 10_000;
 }
 
 /// <summary>Configures Orleans for the chosen profile.</summary>
@@ -47,6 +53,12 @@ public static class SiloHosting
         {
             case Profiles.Local:
                 var local = builder.Configuration.GetSection(LocalProfileOptions.Section).Get<LocalProfileOptions>() ?? new LocalProfileOptions();
+                if (local.KeepEndedCoachings < 0)
+                {
+                    throw new InvalidOperationException(
+                        $"{LocalProfileOptions.Section}:{nameof(LocalProfileOptions.KeepEndedCoachings)} is {local.KeepEndedCoachings}; use a count of ended coachings to keep, or 0 to keep all.");
+                }
+
                 EnsureAdminKey(builder, generateWhenMissing: true);
                 // Memory streams hold every accepted event in this process until it is scored: ingest refuses more
                 // once the silo falls behind on its work (ProcessingLag) or a tenant's coachings pile up
@@ -62,7 +74,7 @@ public static class SiloHosting
                     // State in this process's memory, like Orleans' memory storage but without its storage grains
                     // (grains/Storage/InProcessGrainStorage.cs): the Local profile is one silo.
                     silo.Services.AddGrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME,
-                        static (services, _) => new InProcessGrainStorage(services.GetRequiredService<IGrainStorageSerializer>()));
+                        (services, _) => new InProcessGrainStorage(services.GetRequiredService<IGrainStorageSerializer>(), local.KeepEndedCoachings));
                     silo.AddMemoryStreams(SecurityEventStreams.ProviderName, streams =>
                     {
                         // User streams have only implicit subscribers: no pub/sub grain work per stream.
@@ -70,6 +82,15 @@ public static class SiloHosting
                         // Orleans polls a queue every 100 ms by default, half the end-to-end budget on average;
                         // polling an in-memory queue costs next to nothing.
                         streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
+                        // Orleans keeps delivered events in the stream cache until they are 30 minutes older than the
+                        // newest (at 5,000 events/s ≈ 15 MB/s: more memory than most machines have). Two minutes is still
+                        // a hundred times the lag ingest allows before it refuses (Backpressure): the cache purges by age
+                        // alone, so a consumer that fell further behind than that would miss events.
+                        streams.ConfigureCacheEviction(eviction => eviction.Configure(o =>
+                        {
+                            o.DataMinTimeInCache = TimeSpan.FromMinutes(1);
+                            o.DataMaxAgeInCache = TimeSpan.FromMinutes(2);
+                        }));
                     });
                     silo.UseInMemoryReminderService();
                     silo.AddDashboard();

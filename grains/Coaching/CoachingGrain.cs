@@ -8,8 +8,15 @@ namespace SecurityCoach.Coaching;
 
 /// <summary>A coaching's persisted state: the request, the workflow execution, and what the steps did.</summary>
 [GenerateSerializer]
-public sealed class CoachingState
+public sealed class CoachingState : SecurityCoach.Storage.IEndedState
 {
+    /// <summary>
+    /// Ended for good: an outcome other than Failed (which an operator may retry) and no reminder of its own left.
+    /// Storage that bounds its memory may forget such a record; a forgotten coaching reads as never started, which
+    /// its user's view leaves out and its watch drops.
+    /// </summary>
+    bool SecurityCoach.Storage.IEndedState.HasEnded => Status is not (CoachingStatus.Pending or CoachingStatus.Failed) && !OwnReminder;
+
     [Id(0)] public CoachingRequest? Request { get; set; }
 
     [Id(1)] public CoachingStatus Status { get; set; }
@@ -158,6 +165,7 @@ public sealed partial class CoachingGrain(
 
     public Task<CoachingView?> GetView()
     {
+        LeaveAfterReadIfDone();
         if (state.State.Request is not { } request)
         {
             return Task.FromResult<CoachingView?>(null);
@@ -168,8 +176,24 @@ public sealed partial class CoachingGrain(
             request.WorkflowName ?? WorkflowRules.DefaultName, trace));
     }
 
-    public Task<CoachingSummary?> GetSummary() =>
-        Task.FromResult(state.State.Request is null ? null : Summary());
+    public Task<CoachingSummary?> GetSummary()
+    {
+        LeaveAfterReadIfDone();
+        return Task.FromResult(state.State.Request is null ? null : Summary());
+    }
+
+    /// <summary>
+    /// A read of a coaching that has nothing left to do (ended and reported, or never started) lets its activation go
+    /// right after, as <see cref="End"/> does: an API client or a user view reading old coachings would otherwise hold
+    /// each one's whole execution in memory until idle collection (and keep a record its storage forgot readable).
+    /// </summary>
+    private void LeaveAfterReadIfDone()
+    {
+        if (state.State is { Request: null } or { Status: not (CoachingStatus.Pending or CoachingStatus.Failed) } or { Status: CoachingStatus.Failed, FailureReported: true })
+        {
+            DeactivateOnIdle();
+        }
+    }
 
     public Task<bool> Watch()
     {

@@ -37,6 +37,8 @@ public sealed class InProcessGrainStorageConformanceTests(InProcessGrainStorageC
 
         public IGrainStorage Storage { get; private set; } = null!;
 
+        public IServiceProvider Services => _host.Services;
+
         public async Task InitializeAsync()
         {
             _host = await StorageHosts.StartMemory();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using SecurityCoach.Coaching.Steps;
 using SecurityCoach.Notifications;
 using SecurityCoach.Workflow;
@@ -474,8 +475,51 @@ public sealed partial class CoachingGrain(
 
     private async Task Persist()
     {
-        // Not cancelled with the timer: a step that happened must be recorded even while the grain deactivates.
-        await state.WriteStateAsync(CancellationToken.None);
+        try
+        {
+            // Not cancelled with the timer: a step that happened must be recorded even while the grain deactivates.
+            await state.WriteStateAsync(CancellationToken.None);
+        }
+        catch (InconsistentStateException) when (state.State.DeliveredChannels.Count > 0)
+        {
+            await KeepDeliveredChannels();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Another activation of this coaching wrote it since this one read it: Orleans can run two for a moment while the
+    /// cluster changes, and a silo being stopped may still finish a turn. This activation's write is lost and its run
+    /// starts over from the stored record (<see cref="Run"/>) — all but the one fact a repeat would show the user:
+    /// which channels accepted the tip. Those are added to the stored record first, so the next run does not send
+    /// them the tip again. (Seen in the silo-kill test: a survivor delivered, lost its write to the killed silo's
+    /// late one, and delivered again.)
+    /// </summary>
+    private async Task KeepDeliveredChannels()
+    {
+        var ours = state.State.DeliveredChannels.ToArray();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await state.ReadStateAsync(CancellationToken.None);
+            var stored = state.State;
+            var missing = ours.Where(channel => !stored.DeliveredChannels.Contains(channel)).ToArray();
+            if (stored.Request is null || missing.Length == 0)
+            {
+                return;
+            }
+
+            stored.DeliveredChannels.AddRange(missing);
+            try
+            {
+                await state.WriteStateAsync(CancellationToken.None);
+                LogDeliveredChannelsKept(stored.Request.TenantId, _coachingId, missing.Length);
+                return;
+            }
+            catch (InconsistentStateException)
+            {
+                // Written again meanwhile: read the newer record and add ours to it.
+            }
+        }
     }
 
     /// <summary>The engine for the request's workflow, or null with the reason it cannot run.</summary>
@@ -565,4 +609,7 @@ public sealed partial class CoachingGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Coaching {TenantId}/{CoachingId}: running the workflow failed; the grain resumes from its persisted state")]
     private partial void LogRunFailed(Exception exception, string tenantId, string coachingId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Coaching {TenantId}/{CoachingId} was written by another activation; {Channels} channel(s) that accepted the tip added to its record so they are not sent it again")]
+    private partial void LogDeliveredChannelsKept(string tenantId, string coachingId, int channels);
 }

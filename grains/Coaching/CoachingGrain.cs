@@ -18,6 +18,9 @@ public sealed class CoachingState : SecurityCoach.Storage.IEndedState
     /// </summary>
     bool SecurityCoach.Storage.IEndedState.HasEnded => Status is not (CoachingStatus.Pending or CoachingStatus.Failed) && !OwnReminder;
 
+    /// <summary>Still has work: running, or Failed and not yet reported to the tenant's failure list.</summary>
+    public bool HasWorkLeft => Status == CoachingStatus.Pending || (Status == CoachingStatus.Failed && !FailureReported);
+
     [Id(0)] public CoachingRequest? Request { get; set; }
 
     [Id(1)] public CoachingStatus Status { get; set; }
@@ -190,7 +193,7 @@ public sealed partial class CoachingGrain(
     /// </summary>
     private void LeaveAfterReadIfDone()
     {
-        if (state.State is { Request: null } or { Status: not (CoachingStatus.Pending or CoachingStatus.Failed) } or { Status: CoachingStatus.Failed, FailureReported: true })
+        if (state.State is { Request: null } or { HasWorkLeft: false })
         {
             DeactivateOnIdle();
         }
@@ -199,8 +202,7 @@ public sealed partial class CoachingGrain(
     public Task<bool> Watch()
     {
         var s = state.State;
-        var needsWaking = s.Status == CoachingStatus.Pending || s is { Status: CoachingStatus.Failed, FailureReported: false };
-        if (s.Request is null || s.OwnReminder || !needsWaking)
+        if (s.Request is null || s.OwnReminder || !s.HasWorkLeft)
         {
             return Task.FromResult(false);
         }

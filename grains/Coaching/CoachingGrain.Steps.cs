@@ -17,9 +17,6 @@ public sealed partial class CoachingGrain
         public static StepOutcome Fail(string error, string cause) => new(null, error, cause);
     }
 
-    /// <summary>Whether a step changes something outside this grain that a repeat would repeat (so it is journaled).</summary>
-    private static bool HasOutsideEffect(string step) => step.StartsWith(CoachingSteps.Deliver, StringComparison.Ordinal) || step == CoachingSteps.Alert;
-
     /// <summary>The execution's input: who, what and which campaign; small, since every state's input is kept in the trace.</summary>
     private string WorkflowInput(CoachingRequest request) => new JsonObject
     {

@@ -342,7 +342,7 @@ public sealed partial class CoachingGrain(
                 {
                     case WorkflowCommand.RunTask task:
                         var (step, failureError) = workflows.Resolve(task.Resource);
-                        var effect = HasOutsideEffect(step);
+                        var effect = CoachingSteps.WithOutsideEffect.Contains(step);
                         if (effect && unsavedEffect)
                         {
                             await Persist();

@@ -35,6 +35,16 @@ public static class CoachingSteps
     /// <summary>Alerts the tenant's alert channel about this coaching (input <c>{"Error", "Cause"}</c> from a Catch).</summary>
     public const string Alert = "coach:alert";
 
+    /// <summary>
+    /// The steps that change something outside the coaching that running them again would repeat: the deliveries and
+    /// the alert. Named one by one: a prefix test on <see cref="Deliver"/> also took in <see cref="DeliveryLimit"/>,
+    /// whose claim is idempotent per coaching, and cost every coaching a third write of its record.
+    /// </summary>
+    public static readonly IReadOnlySet<string> WithOutsideEffect = new HashSet<string>(StringComparer.Ordinal)
+    {
+        Deliver, DeliverWebhook, DeliverSlack, DeliverTeams, DeliverEmail, Alert,
+    };
+
     /// <summary>Every step name.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {

@@ -12,7 +12,8 @@ namespace SecurityCoach.Tests.Storage;
 
 /// <summary>
 /// The Local profile's memory is bounded by what runs, not by what ran: it keeps only the newest ended coachings
-/// (SecurityCoach:Local:KeepEndedCoachings) and delivered events only minutes in its stream cache.
+/// (SecurityCoach:Local:KeepEndedCoachings), delivered events only minutes in its stream cache, and the addresses of
+/// ten thousand grains in its directory cache.
 /// bench/README.md ("Memory under steady load") has the measured heap.
 /// </summary>
 public sealed class LocalProfileMemoryTests
@@ -27,6 +28,17 @@ public sealed class LocalProfileMemoryTests
 
         Assert.Equal(TimeSpan.FromMinutes(1), eviction.DataMinTimeInCache);
         Assert.Equal(TimeSpan.FromMinutes(2), eviction.DataMaxAgeInCache);
+    }
+
+    [Fact]
+    public async Task The_grain_directory_cache_holds_ten_thousand_entries_not_Orleans_million()
+    {
+        await using var silo = new SiloFactory(new Dictionary<string, string>());
+        await silo.InitializeAsync();
+
+        var directory = silo.Services.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value;
+
+        Assert.Equal(10_000, directory.CacheSize);
     }
 
     [Fact]

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -40,8 +38,8 @@ public sealed class InProcessSilo : IAsyncDisposable
             "--contentRoot", AppContext.BaseDirectory,
             "--urls", "http://127.0.0.1:0",
             "--SecurityCoach:AdminApiKey", adminKey,
-            "--SecurityCoach:Local:SiloPort", FreePort(),
-            "--SecurityCoach:Local:GatewayPort", FreePort(),
+            "--SecurityCoach:Local:SiloPort", FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            "--SecurityCoach:Local:GatewayPort", FreePort.Next().ToString(CultureInfo.InvariantCulture),
             "--Logging:LogLevel:Default", logLevel,
             "--Logging:LogLevel:Orleans.Runtime.Silo", logLevel,
         ];
@@ -55,13 +53,6 @@ public sealed class InProcessSilo : IAsyncDisposable
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new InProcessSilo(app, new Uri(address), adminKey);
-    }
-
-    private static string FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
     }
 
     public async ValueTask DisposeAsync()

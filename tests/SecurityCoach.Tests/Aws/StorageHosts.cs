@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SecurityCoach.Providers.Aws.Hosting;
-using SecurityCoach.Tests.Infrastructure;
+using SecurityCoach.Benchmarks.Load;
 
 namespace SecurityCoach.Tests.Aws;
 

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using SecurityCoach.Tests.Infrastructure;
+using SecurityCoach.Benchmarks.Load;
 
 namespace SecurityCoach.Tests.Http;
 

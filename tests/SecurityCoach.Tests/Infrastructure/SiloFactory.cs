@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using SecurityCoach.Benchmarks.Load;
 
 namespace SecurityCoach.Tests.Infrastructure;
 

@@ -1,7 +1,7 @@
 using MailKit.Security;
 using Microsoft.Extensions.Options;
 using SecurityCoach.Notifications;
-using SecurityCoach.Tests.Infrastructure;
+using SecurityCoach.Benchmarks.Load;
 
 namespace SecurityCoach.Tests.Notifications;
 

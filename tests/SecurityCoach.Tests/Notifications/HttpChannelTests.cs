@@ -1,5 +1,6 @@
 using SecurityCoach.Notifications;
 using SecurityCoach.Tests.Infrastructure;
+using SecurityCoach.Benchmarks.Load;
 
 namespace SecurityCoach.Tests.Notifications;
 

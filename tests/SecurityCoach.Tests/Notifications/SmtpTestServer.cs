@@ -5,7 +5,7 @@ using MimeKit;
 using SmtpServer;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
-using SecurityCoach.Tests.Infrastructure;
+using SecurityCoach.Benchmarks.Load;
 
 namespace SecurityCoach.Tests.Notifications;
 

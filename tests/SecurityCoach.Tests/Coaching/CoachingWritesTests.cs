@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Providers;
-using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using SecurityCoach.Coaching;
 using SecurityCoach.Coaching.Steps;
-using SecurityCoach.Storage;
 using SecurityCoach.Tests.Infrastructure;
 using SecurityCoach.Tests.Pipeline;
 
@@ -69,38 +65,25 @@ public sealed class CoachingWritesTests
     }
 
     /// <summary>In-process storage that remembers, per coaching, the status of every record it wrote.</summary>
-    private sealed class CountingStorage(IGrainStorage inner) : IGrainStorage
+    private sealed class CountingStorage(IGrainStorage inner) : DelegatingGrainStorage(inner)
     {
         private static readonly ConcurrentDictionary<string, ConcurrentQueue<CoachingStatus>> Writes = new(StringComparer.Ordinal);
 
         public static CoachingStatus[] WritesOf(string coachingKey) =>
             Writes.TryGetValue(coachingKey, out var writes) ? [.. writes] : [];
 
-        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-            inner.ReadStateAsync(stateName, grainId, grainState);
-
-        public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        public override async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
-            await inner.WriteStateAsync(stateName, grainId, grainState);
+            await Inner.WriteStateAsync(stateName, grainId, grainState);
             if (grainState.State is CoachingState coaching)
             {
                 Writes.GetOrAdd(grainId.Key.ToString()!, _ => new()).Enqueue(coaching.Status);
             }
         }
-
-        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-            inner.ClearStateAsync(stateName, grainId, grainState);
     }
 
-    private sealed class SiloConfigurator : ISiloConfigurator
+    private sealed class SiloConfigurator : WrappedStorageSiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder)
-        {
-            siloBuilder.Services.AddGrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME,
-                static (services, _) => new CountingStorage(new InProcessGrainStorage(services.GetRequiredService<IGrainStorageSerializer>())));
-            siloBuilder.AddMemoryStreams(SecurityEventStreams.ProviderName, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly));
-            siloBuilder.UseInMemoryReminderService();
-            siloBuilder.Services.AddSecurityCoachGrains(siloBuilder.Configuration);
-        }
+        protected override IGrainStorage Wrap(IGrainStorage inProcess) => new CountingStorage(inProcess);
     }
 }

@@ -1,10 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Providers;
-using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using SecurityCoach.Coaching;
-using SecurityCoach.Storage;
 using SecurityCoach.Tests.Infrastructure;
 using SecurityCoach.Tests.Pipeline;
 
@@ -68,42 +64,29 @@ public sealed class ConcurrentWriterTests
     /// In-process storage that, on the first write of an ended coaching of <see cref="UserKey"/>, writes first what
     /// another activation still holds — the record as it was stored before — so the real write meets a newer ETag.
     /// </summary>
-    private sealed class StaleWriterStorage(IGrainStorage inner) : IGrainStorage
+    private sealed class StaleWriterStorage(IGrainStorage inner) : DelegatingGrainStorage(inner)
     {
         private static int _conflicts;
 
         public static int Conflicts => Volatile.Read(ref _conflicts);
 
-        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-            inner.ReadStateAsync(stateName, grainId, grainState);
-
-        public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        public override async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
             if (grainState.State is CoachingState { Status: not CoachingStatus.Pending, Request.UserKey: UserKey }
                 && Interlocked.CompareExchange(ref _conflicts, 1, 0) == 0)
             {
                 var older = new GrainState<T>();
-                await inner.ReadStateAsync(stateName, grainId, older);
+                await Inner.ReadStateAsync(stateName, grainId, older);
                 older.ETag = grainState.ETag;
-                await inner.WriteStateAsync(stateName, grainId, older);
+                await Inner.WriteStateAsync(stateName, grainId, older);
             }
 
-            await inner.WriteStateAsync(stateName, grainId, grainState);
+            await Inner.WriteStateAsync(stateName, grainId, grainState);
         }
-
-        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-            inner.ClearStateAsync(stateName, grainId, grainState);
     }
 
-    private sealed class SiloConfigurator : ISiloConfigurator
+    private sealed class SiloConfigurator : WrappedStorageSiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder)
-        {
-            siloBuilder.Services.AddGrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME,
-                static (services, _) => new StaleWriterStorage(new InProcessGrainStorage(services.GetRequiredService<IGrainStorageSerializer>())));
-            siloBuilder.AddMemoryStreams(SecurityEventStreams.ProviderName, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly));
-            siloBuilder.UseInMemoryReminderService();
-            siloBuilder.Services.AddSecurityCoachGrains(siloBuilder.Configuration);
-        }
+        protected override IGrainStorage Wrap(IGrainStorage inProcess) => new StaleWriterStorage(inProcess);
     }
 }

@@ -37,8 +37,9 @@ public static class CoachingSteps
 
     /// <summary>
     /// The steps that change something outside the coaching that running them again would repeat: the deliveries and
-    /// the alert. Named one by one: a prefix test on <see cref="Deliver"/> also took in <see cref="DeliveryLimit"/>,
-    /// whose claim is idempotent per coaching, and cost every coaching a third write of its record.
+    /// the alert. The coaching writes its record before running one of them after another, so a crash repeats at most
+    /// one. Named one by one, since <see cref="DeliveryLimit"/> shares their prefix: its claim is idempotent per
+    /// coaching and needs no write before it (a prefix test cost every coaching a third write).
     /// </summary>
     public static readonly IReadOnlySet<string> WithOutsideEffect = new HashSet<string>(StringComparer.Ordinal)
     {

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Orleans.Storage;
-using Orleans.TestingHost;
 using SecurityCoach.Coaching;
 using SecurityCoach.Coaching.Steps;
 using SecurityCoach.Tests.Infrastructure;
@@ -29,39 +28,26 @@ public sealed class CoachingWritesTests
     [Fact]
     public async Task A_delivered_coaching_with_a_delivery_limit_writes_its_record_at_the_start_and_at_the_end_only()
     {
-        await using var webhooks = await WebhookReceiver.StartAsync();
-        var builder = new TestClusterBuilder(1);
-        builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = "16";
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        var cluster = builder.Build();
-        try
-        {
-            await cluster.DeployAsync();
-            var tenantId = TestEvents.NewTenantId();
-            const string userKey = "two-writes@example.com";
-            var hook = webhooks.NewHook(Secret);
-            var key = GrainKeys.Coaching(tenantId, "two-writes-1");
-            var coaching = cluster.GrainFactory.GetGrain<ICoachingGrain>(key);
+        await using var silo = await WrappedStorageCluster.StartAsync<SiloConfigurator>();
+        var tenantId = TestEvents.NewTenantId();
+        const string userKey = "two-writes@example.com";
+        var hook = silo.Webhooks.NewHook(Secret);
+        var key = GrainKeys.Coaching(tenantId, "two-writes-1");
+        var coaching = silo.Grains.GetGrain<ICoachingGrain>(key);
 
-            await coaching.Start(new CoachingRequest(tenantId, userKey, "malware", 1, new CoachingTip("Malware stopped", "Be careful."),
-                [new ChannelDefinition("webhook", hook, Secret)], TestEvents.Detection(tenantId, userKey, "evt-two-writes-1"),
-                DeliveryLimit: TimeSpan.FromHours(1), TestMode: false));
+        await coaching.Start(new CoachingRequest(tenantId, userKey, "malware", 1, new CoachingTip("Malware stopped", "Be careful."),
+            [new ChannelDefinition("webhook", hook, Secret)], TestEvents.Detection(tenantId, userKey, "evt-two-writes-1"),
+            DeliveryLimit: TimeSpan.FromHours(1), TestMode: false));
 
-            var view = await Eventually.Until(coaching.GetView, v => v is { Summary.Status: CoachingStatus.Delivered }, "the coaching delivered", TimeSpan.FromSeconds(30));
-            Assert.Single(webhooks.ReceivedAt(hook));
-            // The delivery-limit step ran before the delivery (and claimed the limit).
-            using var trace = System.Text.Json.JsonDocument.Parse(view!.ExecutionHistoryJson);
-            Assert.Contains(trace.RootElement.EnumerateArray(), e =>
-                e.GetProperty("type").GetString() == "TaskSucceeded" && e.GetProperty("state").GetString() == "DeliveryLimit");
-            Assert.Equal(
-                [CoachingStatus.Pending, CoachingStatus.Delivered],
-                CountingStorage.WritesOf(key));
-        }
-        finally
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-        }
+        var view = await Eventually.Until(coaching.GetView, v => v is { Summary.Status: CoachingStatus.Delivered }, "the coaching delivered", TimeSpan.FromSeconds(30));
+        Assert.Single(silo.Webhooks.ReceivedAt(hook));
+        // The delivery-limit step ran before the delivery (and claimed the limit).
+        using var trace = System.Text.Json.JsonDocument.Parse(view!.ExecutionHistoryJson);
+        Assert.Contains(trace.RootElement.EnumerateArray(), e =>
+            e.GetProperty("type").GetString() == "TaskSucceeded" && e.GetProperty("state").GetString() == "DeliveryLimit");
+        Assert.Equal(
+            [CoachingStatus.Pending, CoachingStatus.Delivered],
+            CountingStorage.WritesOf(key));
     }
 
     /// <summary>In-process storage that remembers, per coaching, the status of every record it wrote.</summary>

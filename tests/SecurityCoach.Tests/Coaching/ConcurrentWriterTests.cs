@@ -1,5 +1,4 @@
 using Orleans.Storage;
-using Orleans.TestingHost;
 using SecurityCoach.Coaching;
 using SecurityCoach.Tests.Infrastructure;
 using SecurityCoach.Tests.Pipeline;
@@ -19,45 +18,32 @@ public sealed class ConcurrentWriterTests
     [Fact]
     public async Task A_coaching_that_lost_its_write_after_delivering_does_not_deliver_again_when_it_resumes()
     {
-        await using var webhooks = await WebhookReceiver.StartAsync();
-        var builder = new TestClusterBuilder(1);
-        builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = "16";
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        var cluster = builder.Build();
-        try
-        {
-            await cluster.DeployAsync();
-            var tenantId = TestEvents.NewTenantId();
-            var hook = webhooks.NewHook(Secret);
-            var coaching = cluster.GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, "stale-1"));
+        await using var silo = await WrappedStorageCluster.StartAsync<SiloConfigurator>();
+        var tenantId = TestEvents.NewTenantId();
+        var hook = silo.Webhooks.NewHook(Secret);
+        var coaching = silo.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, "stale-1"));
 
-            await coaching.Start(new CoachingRequest(tenantId, UserKey, "malware", 1, new CoachingTip("Malware stopped", "Be careful."),
-                [new ChannelDefinition("webhook", hook, Secret)], TestEvents.Detection(tenantId, UserKey, "evt-stale-1"), DeliveryLimit: null, TestMode: false));
+        await coaching.Start(new CoachingRequest(tenantId, UserKey, "malware", 1, new CoachingTip("Malware stopped", "Be careful."),
+            [new ChannelDefinition("webhook", hook, Secret)], TestEvents.Detection(tenantId, UserKey, "evt-stale-1"), DeliveryLimit: null, TestMode: false));
 
-            // The first run delivers, and its write of the end meets the other activation's older record: it starts
-            // over from that record (the grain deactivates), which now lists the webhook as delivered.
-            await webhooks.WaitForAsync(hook, 1, TimeSpan.FromSeconds(30), "first delivery");
-            await Eventually.Until(() => Task.FromResult(StaleWriterStorage.Conflicts), n => n == 1, "the injected conflict", TimeSpan.FromSeconds(30));
-            // Nobody would wake it before its user's next watch tick; the test stands in for that tick.
-            var view = await Eventually.Until(
-                async () =>
-                {
-                    await coaching.Watch();
-                    return await coaching.GetView();
-                },
-                v => v is { Summary.Status: CoachingStatus.Delivered },
-                "the resumed run ends Delivered", TimeSpan.FromSeconds(30));
+        // The first run delivers, and its write of the end meets the other activation's older record: it starts
+        // over from that record (the grain deactivates), which now lists the webhook as delivered.
+        await silo.Webhooks.WaitForAsync(hook, 1, TimeSpan.FromSeconds(30), "first delivery");
+        await Eventually.Until(() => Task.FromResult(StaleWriterStorage.Conflicts), n => n == 1, "the injected conflict", TimeSpan.FromSeconds(30));
+        // Nobody would wake it before its user's next watch tick; the test stands in for that tick.
+        var view = await Eventually.Until(
+            async () =>
+            {
+                await coaching.Watch();
+                return await coaching.GetView();
+            },
+            v => v is { Summary.Status: CoachingStatus.Delivered },
+            "the resumed run ends Delivered", TimeSpan.FromSeconds(30));
 
-            Assert.Single(webhooks.ReceivedAt(hook));
-            Assert.Equal(CoachingStatus.Delivered, view!.Summary.Status);
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            Assert.Single(webhooks.ReceivedAt(hook));
-        }
-        finally
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-        }
+        Assert.Single(silo.Webhooks.ReceivedAt(hook));
+        Assert.Equal(CoachingStatus.Delivered, view!.Summary.Status);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Single(silo.Webhooks.ReceivedAt(hook));
     }
 
     /// <summary>

@@ -41,3 +41,49 @@ public abstract class DelegatingGrainStorage(IGrainStorage inner) : IGrainStorag
     public virtual Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         inner.ClearStateAsync(stateName, grainId, grainState);
 }
+
+/// <summary>
+/// A one-silo test cluster configured by a <see cref="WrappedStorageSiloConfigurator"/>, with a webhook receiver for
+/// its coachings and the workflow clock 16× the wall clock; disposing it stops the silo and the receiver.
+/// </summary>
+public sealed class WrappedStorageCluster : IAsyncDisposable
+{
+    private WrappedStorageCluster(TestCluster cluster, WebhookReceiver webhooks)
+    {
+        Cluster = cluster;
+        Webhooks = webhooks;
+    }
+
+    public TestCluster Cluster { get; }
+
+    public WebhookReceiver Webhooks { get; }
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public static async Task<WrappedStorageCluster> StartAsync<TConfigurator>()
+        where TConfigurator : WrappedStorageSiloConfigurator, new()
+    {
+        var webhooks = await WebhookReceiver.StartAsync();
+        var builder = new TestClusterBuilder(1);
+        builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = "16";
+        builder.AddSiloBuilderConfigurator<TConfigurator>();
+        var started = new WrappedStorageCluster(builder.Build(), webhooks);
+        try
+        {
+            await started.Cluster.DeployAsync();
+            return started;
+        }
+        catch
+        {
+            await started.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        await Webhooks.DisposeAsync();
+    }
+}

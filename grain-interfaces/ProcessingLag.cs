@@ -3,7 +3,8 @@ namespace SecurityCoach;
 /// <summary>
 /// How late this silo starts the work it was given: user grains report each batch against when it was published,
 /// coaching grains each run of their workflow against when its timer was due; ingest asks <see cref="IsBehind"/>
-/// before it reads a body. Without it, memory streams accept whatever ingest publishes; past the silo's capacity the
+/// before it reads a body. Without it, the Local profile's in-memory streams take whatever ingest publishes (up to their
+/// queues' bound); past the silo's capacity the
 /// backlog (batches in the streams, coachings waiting for a thread) grows the heap, the collections lengthen, every
 /// stage slows, deliveries time out and are retried, and throughput collapses (bench/README.md).
 /// Invariants:

@@ -5,7 +5,7 @@ namespace SecurityCoach;
 /// <summary>Names of the stream that carries normalized events from the API to the user grains.</summary>
 public static class SecurityEventStreams
 {
-    /// <summary>The stream provider's name (memory streams in Local, SQS streams in the AWS profiles).</summary>
+    /// <summary>The stream provider's name (in-process streams in Local, SQS streams in the AWS profiles).</summary>
     public const string ProviderName = "security-events";
 
     /// <summary>The stream namespace the user grains subscribe to implicitly.</summary>

@@ -63,7 +63,7 @@ public static class SiloHosting
                 }
 
                 EnsureAdminKey(builder, generateWhenMissing: true);
-                // Memory streams hold every accepted event in this process until it is scored: ingest refuses more
+                // The in-process streams hold every accepted event in this process until it is scored: ingest refuses more
                 // once the silo falls behind on its work (ProcessingLag) or a tenant's coachings pile up
                 // (CoachingsInProgress), rather than grow the backlog until the silo collapses.
                 builder.Services.PostConfigure<BackpressureOptions>(o =>
@@ -78,22 +78,16 @@ public static class SiloHosting
                     // (grains/Storage/InProcessGrainStorage.cs): the Local profile is one silo.
                     silo.Services.AddGrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME,
                         (services, _) => new InProcessGrainStorage(services.GetRequiredService<IGrainStorageSerializer>(), local.KeepEndedCoachings));
-                    silo.AddMemoryStreams(SecurityEventStreams.ProviderName, streams =>
+                    // Streams whose queues are this silo's memory (providers/Streaming/InProcessStreams.cs): a publish is
+                    // an enqueue of the batch itself, where Orleans' memory streams make it two grain calls, a
+                    // serialization and three copies. Bounded per queue; ingest answers 503 when a publish is refused.
+                    silo.AddInProcessStreams(SecurityEventStreams.ProviderName, streams =>
                     {
                         // User streams have only implicit subscribers: no pub/sub grain work per stream.
                         streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly);
                         // Orleans polls a queue every 100 ms by default, half the end-to-end budget on average;
                         // polling an in-memory queue costs next to nothing.
                         streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
-                        // Orleans keeps delivered events in the stream cache until they are 30 minutes older than the
-                        // newest (at 5,000 events/s ≈ 15 MB/s: more memory than most machines have). Two minutes is still
-                        // a hundred times the lag ingest allows before it refuses (Backpressure): the cache purges by age
-                        // alone, so a consumer that fell further behind than that would miss events.
-                        streams.ConfigureCacheEviction(eviction => eviction.Configure(o =>
-                        {
-                            o.DataMinTimeInCache = TimeSpan.FromMinutes(1);
-                            o.DataMaxAgeInCache = TimeSpan.FromMinutes(2);
-                        }));
                     });
                     silo.UseInMemoryReminderService();
                     silo.AddDashboard();

@@ -50,7 +50,7 @@ internal sealed class SqsMessageCodec(string name, SqsStreamOptions options, Ser
             payload = await DownloadAsync(bucket, objectKey, cancellationToken);
         }
 
-        var batch = serializer.Deserialize<SqsBatchContainer>(payload)
+        var batch = serializer.Deserialize<StreamBatchContainer>(payload)
             ?? throw new FormatException("The message holds no batch.");
         return new DecodedBody(batch, objectKey is null ? null : new OffloadedObject(root.GetProperty("bucket").GetString()!, objectKey));
     }
@@ -65,7 +65,7 @@ internal sealed class SqsMessageCodec(string name, SqsStreamOptions options, Ser
 
     private async Task AppendAsync(List<EncodedBody> bodies, StreamId streamId, List<object> events, Dictionary<string, object>? requestContext, int maxBytes, CancellationToken cancellationToken)
     {
-        var payload = serializer.SerializeToArray(new SqsBatchContainer(streamId, events, requestContext));
+        var payload = serializer.SerializeToArray(new StreamBatchContainer(streamId, events, requestContext));
         var inline = Inline(payload);
         if (inline.Length <= maxBytes)
         {
@@ -153,4 +153,4 @@ internal sealed record OffloadedObject(string Bucket, string Key);
 
 internal sealed record EncodedBody(string Body, OffloadedObject? Offloaded);
 
-internal sealed record DecodedBody(SqsBatchContainer Batch, OffloadedObject? Offloaded);
+internal sealed record DecodedBody(StreamBatchContainer Batch, OffloadedObject? Offloaded);

@@ -23,7 +23,7 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly HashRingBasedStreamQueueMapper _mapper;
-    private readonly SqsQueueAdapterCache _cache;
+    private readonly RegistrationAwareQueueAdapterCache _cache;
     private readonly IStreamFailureHandler _failureHandler;
     private int _activeReceivers;
 
@@ -49,8 +49,9 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
         Queues = new SqsQueues(name, prefix, options, sqs.Client, loggerFactory.CreateLogger<SqsQueues>());
         Codec = new SqsMessageCodec(name, options, serializer, s3);
         _mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = options.QueueCount }, prefix);
-        _cache = new SqsQueueAdapterCache(cacheOptions, agentOptions, options.StreamRegistrationGrace, time, loggerFactory);
-        _failureHandler = new SqsDeliveryFailureHandler(name, loggerFactory.CreateLogger<SqsDeliveryFailureHandler>());
+        _cache = new RegistrationAwareQueueAdapterCache(cacheOptions, agentOptions, options.StreamRegistrationGrace, time, loggerFactory);
+        _failureHandler = new LoggingDeliveryFailureHandler(name, "its SQS message is not acknowledged",
+            loggerFactory.CreateLogger<LoggingDeliveryFailureHandler>());
     }
 
     public string Name { get; }
@@ -127,28 +128,4 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
         _sqs.Release();
         _s3?.Release();
     }
-}
-
-/// <summary>Logs failed deliveries; the batch stays unacknowledged, so SQS redelivers it until the redrive policy parks it.</summary>
-internal sealed partial class SqsDeliveryFailureHandler(string name, ILogger<SqsDeliveryFailureHandler> logger) : IStreamFailureHandler
-{
-    public bool ShouldFaultSubsriptionOnError => false;
-
-    public Task OnDeliveryFailure(GuidId subscriptionId, string streamProviderName, StreamId streamIdentity, StreamSequenceToken? sequenceToken)
-    {
-        LogDeliveryFailure(logger, name, streamIdentity, sequenceToken, subscriptionId);
-        return Task.CompletedTask;
-    }
-
-    public Task OnSubscriptionFailure(GuidId subscriptionId, string streamProviderName, StreamId streamIdentity, StreamSequenceToken? sequenceToken)
-    {
-        LogSubscriptionFailure(logger, name, streamIdentity, subscriptionId);
-        return Task.CompletedTask;
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS stream provider {Provider}: delivery to subscription {SubscriptionId} of stream {StreamId} failed at {Token}; the message is not acknowledged")]
-    private static partial void LogDeliveryFailure(ILogger logger, string provider, StreamId streamId, StreamSequenceToken? token, GuidId subscriptionId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS stream provider {Provider}: subscription {SubscriptionId} of stream {StreamId} failed")]
-    private static partial void LogSubscriptionFailure(ILogger logger, string provider, StreamId streamId, GuidId subscriptionId);
 }

@@ -421,11 +421,11 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
         }
     }
 
-    private sealed class InFlight(string messageId, SqsBatchContainer batch, long sequence, OffloadedObject? offloaded)
+    private sealed class InFlight(string messageId, StreamBatchContainer batch, long sequence, OffloadedObject? offloaded)
     {
         public string MessageId { get; } = messageId;
 
-        public SqsBatchContainer Batch { get; } = batch;
+        public StreamBatchContainer Batch { get; } = batch;
 
         public long Sequence { get; } = sequence;
 

@@ -39,14 +39,14 @@ public sealed class SqsStreamClusterTests(LocalAwsFixture aws)
 
             foreach (var key in keys)
             {
-                await Eventually.Until(() => Task.FromResult(SqsProbe.For(key)), seen => seen.Length >= expected[key].Count, $"events of {key}", Within);
+                await Eventually.Until(() => Task.FromResult(StreamProbe.For(key)), seen => seen.Length >= expected[key].Count, $"events of {key}", Within);
             }
 
             // Long enough for a redelivery to show up (visibility timeout 2 s).
             await Task.Delay(TimeSpan.FromSeconds(3));
             foreach (var key in keys)
             {
-                Assert.Equal(expected[key], SqsProbe.For(key));
+                Assert.Equal(expected[key], StreamProbe.For(key));
             }
         }
         finally
@@ -68,9 +68,9 @@ public sealed class SqsStreamClusterTests(LocalAwsFixture aws)
                 await Stream(cluster, key).OnNextAsync(i);
             }
 
-            await Eventually.Until(() => Task.FromResult(SqsProbe.For(key)), seen => seen.Length >= 3, $"events of {key}", Within);
-            await Task.Delay(SqsProbe.SlowHandling + TimeSpan.FromSeconds(2));
-            Assert.Equal([1, 2, 3], SqsProbe.For(key));
+            await Eventually.Until(() => Task.FromResult(StreamProbe.For(key)), seen => seen.Length >= 3, $"events of {key}", Within);
+            await Task.Delay(StreamProbe.SlowHandling + TimeSpan.FromSeconds(2));
+            Assert.Equal([1, 2, 3], StreamProbe.For(key));
         }
         finally
         {
@@ -95,7 +95,7 @@ public sealed class SqsStreamClusterTests(LocalAwsFixture aws)
 
                 foreach (var key in keys)
                 {
-                    await Eventually.Until(() => Task.FromResult(SqsProbe.For(key)), seen => seen.Contains(item), $"event {item} of {key}", Within);
+                    await Eventually.Until(() => Task.FromResult(StreamProbe.For(key)), seen => seen.Contains(item), $"event {item} of {key}", Within);
                 }
             }
 
@@ -111,7 +111,7 @@ public sealed class SqsStreamClusterTests(LocalAwsFixture aws)
             // nothing is lost and nothing comes out of order.
             foreach (var key in keys)
             {
-                Assert.Equal([0, 1, 2, 3], SqsProbe.For(key).Distinct());
+                Assert.Equal([0, 1, 2, 3], StreamProbe.For(key).Distinct());
             }
         }
         finally
@@ -121,7 +121,7 @@ public sealed class SqsStreamClusterTests(LocalAwsFixture aws)
     }
 
     private static IAsyncStream<int> Stream(TestCluster cluster, string key) =>
-        cluster.Client.GetStreamProvider(SqsProbe.Provider).GetStream<int>(StreamId.Create(SqsProbe.Namespace, key));
+        cluster.Client.GetStreamProvider(StreamProbe.Provider).GetStream<int>(StreamId.Create(StreamProbe.Namespace, key));
 
     private async Task<TestCluster> StartCluster()
     {
@@ -156,7 +156,7 @@ public sealed class SqsStreamClusterTests(LocalAwsFixture aws)
             {
                 var perSilo = cluster.Silos
                     .Select(silo => ((SqsQueueAdapterFactory)cluster.GetSiloServiceProvider(silo.SiloAddress)
-                        .GetRequiredKeyedService<IQueueAdapterFactory>(SqsProbe.Provider)).ActiveReceivers)
+                        .GetRequiredKeyedService<IQueueAdapterFactory>(StreamProbe.Provider)).ActiveReceivers)
                     .ToArray();
                 var settled = perSilo.Sum() == new SqsStreamOptions().QueueCount && perSilo.Max() - perSilo.Min() <= 1;
                 stableSince = settled ? (stableSince == DateTime.MaxValue ? DateTime.UtcNow : stableSince) : DateTime.MaxValue;
@@ -179,7 +179,7 @@ public sealed class SqsStreamClusterTests(LocalAwsFixture aws)
     private sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder) =>
-            siloBuilder.AddSqsStreams(SqsProbe.Provider, streams =>
+            siloBuilder.AddSqsStreams(StreamProbe.Provider, streams =>
             {
                 streams.ConfigureSqs(options => options.Configure(o => Local(o, siloBuilder.Configuration)));
                 streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
@@ -189,7 +189,7 @@ public sealed class SqsStreamClusterTests(LocalAwsFixture aws)
     private sealed class ClientConfigurator : IClientBuilderConfigurator
     {
         public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
-            clientBuilder.AddSqsStreams(SqsProbe.Provider, streams =>
+            clientBuilder.AddSqsStreams(StreamProbe.Provider, streams =>
             {
                 streams.ConfigureSqs(options => options.Configure(o => Local(o, configuration)));
                 streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);

@@ -5,6 +5,8 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Streams;
+using SecurityCoach.Providers.Aws.Streaming;
 using SecurityCoach.Tests.Http;
 using SecurityCoach.Tests.Infrastructure;
 
@@ -12,22 +14,24 @@ namespace SecurityCoach.Tests.Storage;
 
 /// <summary>
 /// The Local profile's memory is bounded by what runs, not by what ran: it keeps only the newest ended coachings
-/// (SecurityCoach:Local:KeepEndedCoachings), delivered events only minutes in its stream cache, and the addresses of
+/// (SecurityCoach:Local:KeepEndedCoachings), events only until they are delivered (bounded queues), and the addresses of
 /// ten thousand grains in its directory cache.
 /// bench/README.md ("Memory under steady load") has the measured heap.
 /// </summary>
 public sealed class LocalProfileMemoryTests
 {
     [Fact]
-    public async Task The_stream_cache_lets_delivered_events_go_after_two_minutes_not_Orleans_thirty()
+    public async Task Events_wait_in_bounded_in_process_queues_and_leave_the_cache_once_delivered()
     {
         await using var silo = new SiloFactory(new Dictionary<string, string>());
         await silo.InitializeAsync();
 
-        var eviction = silo.Services.GetRequiredService<IOptionsMonitor<StreamCacheEvictionOptions>>().Get(SecurityEventStreams.ProviderName);
+        var streams = silo.Services.GetRequiredKeyedService<IQueueAdapterFactory>(SecurityEventStreams.ProviderName);
 
-        Assert.Equal(TimeSpan.FromMinutes(1), eviction.DataMinTimeInCache);
-        Assert.Equal(TimeSpan.FromMinutes(2), eviction.DataMaxAgeInCache);
+        // Not Orleans' memory streams, whose pooled cache kept delivered events for 30 minutes (providers/Streaming).
+        var inProcess = Assert.IsType<InProcessQueueAdapterFactory>(streams);
+        Assert.Equal(16_384, inProcess.Options.MaxQueuedBatches);
+        Assert.IsType<RegistrationAwareQueueAdapterCache>(streams.GetQueueAdapterCache());
     }
 
     [Fact]

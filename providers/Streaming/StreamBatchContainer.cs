@@ -4,11 +4,12 @@ using Orleans.Streams;
 namespace SecurityCoach.Providers.Aws.Streaming;
 
 /// <summary>
-/// The events of one stream batch as they travel through one SQS message (Orleans-serialized), and then from the
-/// pulling agent to the consumer. The sequence token is not sent: the receiver assigns it, one per message.
+/// The events of one stream batch on their way to the consumer: through one SQS message (Orleans-serialized), or
+/// through the in-process queue as the very objects the producer gave. The sequence token is not sent: the receiver
+/// assigns it, one per batch.
 /// </summary>
 [GenerateSerializer]
-internal sealed class SqsBatchContainer(StreamId streamId, List<object> events, Dictionary<string, object>? requestContext) : IBatchContainer
+internal sealed class StreamBatchContainer(StreamId streamId, List<object> events, Dictionary<string, object>? requestContext) : IBatchContainer
 {
     [Id(0)]
     public StreamId StreamId { get; } = streamId;
@@ -47,5 +48,5 @@ internal sealed class SqsBatchContainer(StreamId streamId, List<object> events, 
         return true;
     }
 
-    public override string ToString() => $"SqsBatchContainer({StreamId}, {Events.Count} events, {Token})";
+    public override string ToString() => $"StreamBatchContainer({StreamId}, {Events.Count} events, {Token})";
 }

@@ -6,14 +6,15 @@ using Orleans.Streams;
 namespace SecurityCoach.Providers.Aws.Streaming;
 
 /// <summary>
-/// <see cref="SimpleQueueCache"/> that does not release (and so acknowledge) a batch of a stream the pulling agent is
-/// still registering. The agent looks up a new stream's consumers asynchronously and only then opens a cursor; the
-/// simple cache counts only cursors, so on the next read it would purge the stream's first batch — the SQS message
-/// would be deleted without ever being delivered (dotnet/orleans#903). Here a stream that has been quiet for the
-/// agent's inactivity period (or never seen) holds purging until a cursor opens for it, or until
-/// <paramref name="registrationGrace"/> passes (a stream nobody consumes).
+/// <see cref="SimpleQueueCache"/> that does not release a batch of a stream the pulling agent is still registering.
+/// The agent looks up a new stream's consumers asynchronously and only then opens a cursor; the simple cache counts
+/// only cursors, so on the next read it would purge the stream's first batch before it was ever delivered
+/// (dotnet/orleans#903): with SQS the message would be deleted, with the in-process queue the events simply gone.
+/// Here a stream that has been quiet for the agent's inactivity period (or never seen) holds purging until a cursor
+/// opens for it, or until <paramref name="registrationGrace"/> passes (a stream nobody consumes). Used by both of
+/// this project's stream providers.
 /// </summary>
-internal sealed class SqsQueueCache(int cacheSize, TimeSpan inactivityPeriod, TimeSpan registrationGrace, TimeProvider time, ILogger logger)
+internal sealed class RegistrationAwareQueueCache(int cacheSize, TimeSpan inactivityPeriod, TimeSpan registrationGrace, TimeProvider time, ILogger logger)
     : SimpleQueueCache(cacheSize, logger)
 {
     private readonly Dictionary<StreamId, DateTimeOffset> _lastActivity = [];
@@ -82,10 +83,10 @@ internal sealed class SqsQueueCache(int cacheSize, TimeSpan inactivityPeriod, Ti
     }
 }
 
-/// <summary>One <see cref="SqsQueueCache"/> per queue.</summary>
-internal sealed class SqsQueueAdapterCache(SimpleQueueCacheOptions options, StreamPullingAgentOptions agentOptions, TimeSpan registrationGrace, TimeProvider time, ILoggerFactory loggerFactory)
+/// <summary>One <see cref="RegistrationAwareQueueCache"/> per queue.</summary>
+internal sealed class RegistrationAwareQueueAdapterCache(SimpleQueueCacheOptions options, StreamPullingAgentOptions agentOptions, TimeSpan registrationGrace, TimeProvider time, ILoggerFactory loggerFactory)
     : IQueueAdapterCache
 {
     public IQueueCache CreateQueueCache(QueueId queueId) =>
-        new SqsQueueCache(options.CacheSize, agentOptions.StreamInactivityPeriod, registrationGrace, time, loggerFactory.CreateLogger<SqsQueueCache>());
+        new RegistrationAwareQueueCache(options.CacheSize, agentOptions.StreamInactivityPeriod, registrationGrace, time, loggerFactory.CreateLogger<RegistrationAwareQueueCache>());
 }

@@ -2,17 +2,17 @@ using System.Collections.Concurrent;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 
-namespace SecurityCoach.Tests.Aws;
+namespace SecurityCoach.Tests.Infrastructure;
 
-public interface ISqsProbeGrain : IGrainWithStringKey;
+public interface IStreamProbeGrain : IGrainWithStringKey;
 
 /// <summary>
-/// Consumes the implicit stream of its own key and records what arrives in <see cref="SqsProbe"/> (test silos run in
+/// Consumes the implicit stream of its own key and records what arrives in <see cref="StreamProbe"/> (test silos run in
 /// the test process, so the record survives the activation and the silo). Keys starting with "slow-" take
-/// <see cref="SqsProbe.SlowHandling"/> per event.
+/// <see cref="StreamProbe.SlowHandling"/> per event.
 /// </summary>
-[ImplicitStreamSubscription(SqsProbe.Namespace)]
-public sealed class SqsProbeGrain : Grain, ISqsProbeGrain, IStreamSubscriptionObserver, IAsyncObserver<int>
+[ImplicitStreamSubscription(StreamProbe.Namespace)]
+public sealed class StreamProbeGrain : Grain, IStreamProbeGrain, IStreamSubscriptionObserver, IAsyncObserver<int>
 {
     // The runtime hands over the implicit subscription before its first delivery, as the app's UserGrain does.
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) => handleFactory.Create<int>().ResumeAsync(this);
@@ -22,10 +22,10 @@ public sealed class SqsProbeGrain : Grain, ISqsProbeGrain, IStreamSubscriptionOb
         var key = this.GetPrimaryKeyString();
         if (key.StartsWith("slow-", StringComparison.Ordinal))
         {
-            await Task.Delay(SqsProbe.SlowHandling);
+            await Task.Delay(StreamProbe.SlowHandling);
         }
 
-        SqsProbe.Record(key, item);
+        StreamProbe.Record(key, item);
     }
 
     public Task OnCompletedAsync() => Task.CompletedTask;
@@ -33,10 +33,11 @@ public sealed class SqsProbeGrain : Grain, ISqsProbeGrain, IStreamSubscriptionOb
     public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
 }
 
-public static class SqsProbe
+public static class StreamProbe
 {
-    public const string Provider = "sqs-probe";
-    public const string Namespace = "sqs-probe";
+    /// <summary>The stream provider of the test clusters that use the probe (one provider per cluster: SQS or in-process).</summary>
+    public const string Provider = "probe-streams";
+    public const string Namespace = "probe";
     public static readonly TimeSpan SlowHandling = TimeSpan.FromSeconds(3);
 
     private static readonly ConcurrentDictionary<string, ConcurrentQueue<int>> Received = new();

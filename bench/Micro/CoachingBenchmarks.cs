@@ -30,7 +30,7 @@ public class CoachingBenchmarks
 
     private byte[] _eventJson = [];
     private CoachingMessage _message = null!;
-    private byte[] _body = [];
+    private ArraySegment<byte> _body;
     private double _score = 42;
     private long _at = 1767225600000;
 
@@ -66,7 +66,7 @@ public class CoachingBenchmarks
     public CoachingTip RenderPlainTip() => TipRenderer.Render(_plain, _eventJson);
 
     [Benchmark]
-    public byte[] SerializeWebhookBody() => WebhookChannel.Serialize(_message);
+    public ArraySegment<byte> SerializeWebhookBody() => WebhookChannel.Serialize(_message);
 
     [Benchmark]
     public string SignWebhookBody() => WebhookChannel.Sign(_body, Secret);

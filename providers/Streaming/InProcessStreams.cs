@@ -18,16 +18,16 @@ namespace SecurityCoach.Providers.Aws.Streaming;
 /// - A batch stays in the silo that published it, and that silo reads every queue (<see cref="OwnQueuesBalancer"/>):
 ///   nothing waits for a silo that does not hold it. A cluster client cannot publish (its batches would be read by
 ///   nobody), so there is only a silo-side registration.
-/// - Per stream, batches are delivered in the order they were queued (one queue per stream, read by one agent).
+/// - Per stream, batches are delivered in the order they were queued on their silo (a stream maps to one queue,
+///   which one agent of the silo reads).
 /// - A queue holds at most <see cref="InProcessStreamOptions.MaxQueuedBatches"/>; a publish beyond fails at once, so
 ///   the producer can refuse its caller (ingest answers 503) instead of the silo growing without bound.
 /// - The cache purges a batch only when every cursor has passed it and no stream is still registering
-///   (<see cref="RegistrationAwareQueueCache"/>): a new stream's first batch is never dropped before it was delivered.
+///   (<see cref="RegistrationAwareQueueCache"/>, up to its grace): a new stream's first batch is not dropped undelivered.
 /// - Nothing outlives the silo: batches not yet delivered when it stops are gone, as with memory streams.
 /// </summary>
 internal sealed class InProcessQueueAdapterFactory : IQueueAdapterFactory, IQueueAdapter
 {
-    private readonly InProcessStreamOptions _options;
     private readonly HashRingBasedStreamQueueMapper _mapper;
     private readonly RegistrationAwareQueueAdapterCache _cache;
     private readonly IStreamFailureHandler _failureHandler;
@@ -45,7 +45,7 @@ internal sealed class InProcessQueueAdapterFactory : IQueueAdapterFactory, IQueu
     {
         options.Validate(name);
         Name = name;
-        _options = options;
+        Options = options;
         _copier = copier;
         _mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = options.QueueCount }, name);
         _queues = _mapper.GetAllQueues().ToDictionary(queue => queue, _ => new InProcessQueue());
@@ -65,14 +65,14 @@ internal sealed class InProcessQueueAdapterFactory : IQueueAdapterFactory, IQueu
 
     public string Name { get; }
 
-    internal InProcessStreamOptions Options => _options;
+    internal InProcessStreamOptions Options { get; }
 
     // Delivered batches are not kept anywhere: a consumer cannot ask for events from an earlier token.
     public bool IsRewindable => false;
 
     public StreamProviderDirection Direction => StreamProviderDirection.ReadWrite;
 
-    /// <summary>Batches queued and not yet read by a pulling agent, over all queues (tests and metrics look at it).</summary>
+    /// <summary>Batches queued and not yet read by a pulling agent, over all queues (tests look at it).</summary>
     internal int Queued => _queues.Values.Sum(queue => queue.Count);
 
     public Task<IQueueAdapter> CreateAdapter() => Task.FromResult<IQueueAdapter>(this);
@@ -109,10 +109,10 @@ internal sealed class InProcessQueueAdapterFactory : IQueueAdapterFactory, IQueu
 
         var queueId = _mapper.GetQueueForStream(streamId);
         var batch = new StreamBatchContainer(streamId, items, requestContext is { Count: > 0 } ? requestContext : null);
-        if (!_queues[queueId].TryAdd(batch, _options.MaxQueuedBatches))
+        if (!_queues[queueId].TryAdd(batch, Options.MaxQueuedBatches))
         {
             return Task.FromException(new InvalidOperationException(
-                $"In-process stream queue {queueId} of provider '{Name}' holds {_options.MaxQueuedBatches} batches (MaxQueuedBatches): its consumers are behind; publish again later."));
+                $"In-process stream queue {queueId} of provider '{Name}' holds {Options.MaxQueuedBatches} batches (MaxQueuedBatches): its consumers are behind; publish again later."));
         }
 
         return Task.CompletedTask;

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
@@ -52,6 +54,7 @@ internal sealed class InProcessQueueAdapterFactory : IQueueAdapterFactory, IQueu
         _cache = new RegistrationAwareQueueAdapterCache(cacheOptions, agentOptions, options.StreamRegistrationGrace, time, loggerFactory);
         _failureHandler = new LoggingDeliveryFailureHandler(name, "its events are dropped (the in-process queue keeps no copy)",
             loggerFactory.CreateLogger<LoggingDeliveryFailureHandler>());
+        InProcessStreamMetrics.Track(this);
     }
 
     public static InProcessQueueAdapterFactory Create(IServiceProvider services, string name) => new(
@@ -72,7 +75,7 @@ internal sealed class InProcessQueueAdapterFactory : IQueueAdapterFactory, IQueu
 
     public StreamProviderDirection Direction => StreamProviderDirection.ReadWrite;
 
-    /// <summary>Batches queued and not yet read by a pulling agent, over all queues (tests look at it).</summary>
+    /// <summary>Batches queued and not yet read by a pulling agent, over all queues (<see cref="InProcessStreamMetrics"/>).</summary>
     internal int Queued => _queues.Values.Sum(queue => queue.Count);
 
     public Task<IQueueAdapter> CreateAdapter() => Task.FromResult<IQueueAdapter>(this);
@@ -116,6 +119,32 @@ internal sealed class InProcessQueueAdapterFactory : IQueueAdapterFactory, IQueu
         }
 
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// The backlog of the in-process stream providers as a gauge (meter <see cref="SqsStreamMetrics.MeterName"/>, tag
+/// <c>provider</c>): batches published and not yet taken by a pulling agent. It grows when the consumers fall behind
+/// and nears <see cref="InProcessStreamOptions.MaxQueuedBatches"/> × queues before publishes are refused.
+/// </summary>
+internal static class InProcessStreamMetrics
+{
+    public const string QueuedName = "securitycoach.streams.in_process.queued";
+
+    // Weak: a provider whose silo is gone stops being observed once it is collected.
+    private static readonly ConditionalWeakTable<InProcessQueueAdapterFactory, object?> Providers = new();
+
+    private static readonly ObservableGauge<int> Queued = SqsStreamMetrics.Meter.CreateObservableGauge(QueuedName, Observe, "{batch}",
+        "Batches waiting in the silo's in-process stream queues.");
+
+    public static void Track(InProcessQueueAdapterFactory provider) => Providers.AddOrUpdate(provider, null);
+
+    private static IEnumerable<Measurement<int>> Observe()
+    {
+        foreach (var (provider, _) in Providers)
+        {
+            yield return new Measurement<int>(provider.Queued, new KeyValuePair<string, object?>("provider", provider.Name));
+        }
     }
 }
 

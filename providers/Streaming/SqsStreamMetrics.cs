@@ -20,7 +20,7 @@ public static class SqsStreamMetrics
     /// <summary>Events sent through S3 because alone they exceed the message size limit.</summary>
     public const string OffloadedName = "securitycoach.sqs.messages.offloaded";
 
-    private static readonly Meter Meter = new(MeterName);
+    internal static readonly Meter Meter = new(MeterName);
 
     internal static readonly Counter<long> DeadLetterBound = Meter.CreateCounter<long>(DeadLetterBoundName, "{message}",
         "Messages received for the last time their queue's redrive policy allows.");

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Configuration;
@@ -92,6 +92,54 @@ public sealed class InProcessStreamsTests
     }
 
     [Fact]
+    public async Task The_backlog_gauge_counts_the_batches_no_agent_has_taken_yet()
+    {
+        using var host = SerializationHost();
+        var name = $"gauge-{Guid.NewGuid():N}";
+        var factory = NewFactory(host, new InProcessStreamOptions { QueueCount = 2 }, name);
+        var adapter = await factory.CreateAdapter();
+        for (var i = 0; i < 3; i++)
+        {
+            await adapter.QueueMessageBatchAsync(StreamId.Create("ns", $"gauge-{i}"), [i], null, null);
+        }
+
+        Assert.Equal(3, Backlog(name));
+        foreach (var queue in factory.GetStreamQueueMapper().GetAllQueues())
+        {
+            await factory.CreateReceiver(queue).GetQueueMessagesAsync(10, CancellationToken.None);
+        }
+
+        Assert.Equal(0, Backlog(name));
+    }
+
+    /// <summary>What the gauge reports for one provider now.</summary>
+    private static int? Backlog(string provider)
+    {
+        int? seen = null;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == SqsStreamMetrics.MeterName && instrument.Name == InProcessStreamMetrics.QueuedName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "provider" && Equals(tag.Value, provider))
+                {
+                    seen = value;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return seen;
+    }
+
+    [Fact]
     public async Task A_consumer_gets_a_copy_of_a_mutable_event_and_the_producers_own_immutable_one()
     {
         using var host = SerializationHost();
@@ -111,8 +159,8 @@ public sealed class InProcessStreamsTests
 
     private static ServiceProvider SerializationHost() => new ServiceCollection().AddSerializer().BuildServiceProvider();
 
-    private static InProcessQueueAdapterFactory NewFactory(IServiceProvider services, InProcessStreamOptions options) => new(
-        "unit", options, new SimpleQueueCacheOptions(), new StreamPullingAgentOptions(), services.GetRequiredService<DeepCopier>(),
+    private static InProcessQueueAdapterFactory NewFactory(IServiceProvider services, InProcessStreamOptions options, string name = "unit") => new(
+        name, options, new SimpleQueueCacheOptions(), new StreamPullingAgentOptions(), services.GetRequiredService<DeepCopier>(),
         NullLoggerFactory.Instance, TimeProvider.System);
 
     private sealed class SiloConfigurator : ISiloConfigurator

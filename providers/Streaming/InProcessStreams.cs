@@ -134,6 +134,7 @@ internal static class InProcessStreamMetrics
     // Weak: a provider whose silo is gone stops being observed once it is collected.
     private static readonly ConditionalWeakTable<InProcessQueueAdapterFactory, object?> Providers = new();
 
+    // Never read: creating it (with the type, at the first Track) is what publishes the gauge on the meter.
     private static readonly ObservableGauge<int> Queued = SqsStreamMetrics.Meter.CreateObservableGauge(QueuedName, Observe, "{batch}",
         "Batches waiting in the silo's in-process stream queues.");
 

@@ -93,7 +93,7 @@ public static class CoachingApi
             return Problems.Invalid([new FieldError("status", "only status=Failed is listed; read one coaching with GET …/coachings/{coachingId}")]);
         }
 
-        return TypedResults.Ok(await services.Grains.GetGrain<ICoachingFailuresGrain>(tenantId).List());
+        return TypedResults.Ok(await services.Grains.Reference<ICoachingFailuresGrain>(tenantId).List());
     }
 
     public static async Task<Results<Ok<CoachingResponse>, ProblemHttpResult>> GetCoaching(
@@ -105,7 +105,7 @@ public static class CoachingApi
             return problem!;
         }
 
-        var view = await services.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, coachingId)).GetView();
+        var view = await services.Grains.Reference<ICoachingGrain>(GrainKeys.Coaching(tenantId, coachingId)).GetView();
         return view is null
             ? Problems.NotFound("coaching-not-found", $"Tenant '{tenantId}' has no coaching '{coachingId}'.")
             : TypedResults.Ok(CoachingResponse.From(view));
@@ -120,7 +120,7 @@ public static class CoachingApi
             return problem!;
         }
 
-        var grain = services.Grains.GetGrain<ICoachingGrain>(GrainKeys.Coaching(tenantId, coachingId));
+        var grain = services.Grains.Reference<ICoachingGrain>(GrainKeys.Coaching(tenantId, coachingId));
         if (await grain.Retry() is { } resumed)
         {
             return TypedResults.Accepted($"/v1/tenants/{tenantId}/coachings/{coachingId}", resumed);

@@ -280,7 +280,7 @@ public sealed partial class IngestPipeline(
 
         try
         {
-            await cluster.GetGrain<IUnmappedEventsGrain>(tenantId).Add([.. unmapped]);
+            await cluster.Reference<IUnmappedEventsGrain>(tenantId).Add([.. unmapped]);
             return true;
         }
         catch (Exception e)

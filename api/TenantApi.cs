@@ -117,7 +117,7 @@ public sealed record TenantServices(IGrainFactory Grains, CallerResolver Callers
             return (null, problem);
         }
 
-        var tenant = Grains.GetGrain<ITenantGrain>(tenantId);
+        var tenant = Grains.Reference<ITenantGrain>(tenantId);
         return await tenant.Exists()
             ? (tenant, null)
             : (null, Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist."));
@@ -220,7 +220,7 @@ public static class TenantApi
         }
 
         var apiKey = ApiKeys.NewTenantKey(request.TenantId!);
-        var created = await services.Grains.GetGrain<ITenantGrain>(request.TenantId!).Create(request.Name!.Trim(), ApiKeys.Hash(apiKey));
+        var created = await services.Grains.Reference<ITenantGrain>(request.TenantId!).Create(request.Name!.Trim(), ApiKeys.Hash(apiKey));
         return created == TenantCreation.Created
             ? TypedResults.Created($"/v1/tenants/{request.TenantId}", new CreateTenantResponse(request.TenantId!, apiKey))
             : Problems.Conflict("tenant-exists", $"Tenant '{request.TenantId}' already exists.");
@@ -336,7 +336,7 @@ public static class TenantApi
         }
 
         var apiKey = ApiKeys.NewTenantKey(tenantId);
-        var info = await services.Grains.GetGrain<ITenantGrain>(tenantId).AddApiKey(name, ApiKeys.Hash(apiKey));
+        var info = await services.Grains.Reference<ITenantGrain>(tenantId).AddApiKey(name, ApiKeys.Hash(apiKey));
         return info is null
             ? Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.")
             : TypedResults.Created($"/v1/tenants/{tenantId}/keys/{info.KeyId}", new CreatedKeyResponse(info.KeyId, info.Name, info.CreatedAt, apiKey));
@@ -363,7 +363,7 @@ public static class TenantApi
             return problem!;
         }
 
-        return await services.Grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKey(keyId)
+        return await services.Grains.Reference<ITenantGrain>(tenantId).RevokeApiKey(keyId)
             ? TypedResults.NoContent()
             : Problems.NotFound("key-not-found", $"Tenant '{tenantId}' has no live key '{keyId}'.");
     }
@@ -379,7 +379,7 @@ public static class TenantApi
 
         // User keys are stored lower-cased (emails are case-insensitive in practice), so any casing finds the user.
         var key = userKey.ToLowerInvariant();
-        var view = await services.Grains.GetGrain<IUserGrain>(GrainKeys.User(tenantId, key)).GetView();
+        var view = await services.Grains.Reference<IUserGrain>(GrainKeys.User(tenantId, key)).GetView();
         if (view is null)
         {
             return Problems.NotFound("user-not-found", $"No event has been seen for user '{key}' of tenant '{tenantId}'.");
@@ -410,7 +410,7 @@ public static class TenantApi
 
         var key = userKey.ToLowerInvariant();
         var preferences = new UserPreferences(request.TimeZone, request.QuietHours?.ToQuietHours());
-        var errors = await services.Grains.GetGrain<IUserGrain>(GrainKeys.User(tenantId, key)).SetPreferences(preferences);
+        var errors = await services.Grains.Reference<IUserGrain>(GrainKeys.User(tenantId, key)).SetPreferences(preferences);
         return errors.Length == 0
             ? TypedResults.Ok(new PreferencesResponse(key, preferences.TimeZone, preferences.QuietHours))
             : Problems.Invalid(errors);
@@ -426,7 +426,7 @@ public static class TenantApi
         }
 
         var key = userKey.ToLowerInvariant();
-        var preferences = await services.Grains.GetGrain<IUserGrain>(GrainKeys.User(tenantId, key)).GetPreferences();
+        var preferences = await services.Grains.Reference<IUserGrain>(GrainKeys.User(tenantId, key)).GetPreferences();
         return TypedResults.Ok(new PreferencesResponse(key, preferences.TimeZone, preferences.QuietHours));
     }
 

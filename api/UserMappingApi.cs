@@ -164,7 +164,7 @@ public static class UserMappingApi
             return Problems.Invalid(errors);
         }
 
-        var result = await services.Grains.GetGrain<IUserMappingGrain>(tenantId).Put(update);
+        var result = await services.Grains.Reference<IUserMappingGrain>(tenantId).Put(update);
         if (result.Mapping is not { } mapping)
         {
             return Problems.Invalid(result.Errors);
@@ -172,7 +172,7 @@ public static class UserMappingApi
 
         try
         {
-            var replay = await services.Grains.GetGrain<IUnmappedEventsGrain>(tenantId).Replay();
+            var replay = await services.Grains.Reference<IUnmappedEventsGrain>(tenantId).Replay();
             return TypedResults.Ok(AliasTableResponse.From(mapping, new ReplayResponse(replay.Events, replay.Identities)));
         }
         catch (Exception e)
@@ -194,7 +194,7 @@ public static class UserMappingApi
             return problem!;
         }
 
-        var mapping = await services.Grains.GetGrain<IUserMappingGrain>(tenantId).Get();
+        var mapping = await services.Grains.Reference<IUserMappingGrain>(tenantId).Get();
         var wantsCsv = context.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
         return wantsCsv
             ? TypedResults.Text(AliasCsv.Write(mapping.Aliases), "text/csv; charset=utf-8")
@@ -210,6 +210,6 @@ public static class UserMappingApi
             return problem!;
         }
 
-        return TypedResults.Ok(UnmappedResponse.From(await services.Grains.GetGrain<IUnmappedEventsGrain>(tenantId).List()));
+        return TypedResults.Ok(UnmappedResponse.From(await services.Grains.Reference<IUnmappedEventsGrain>(tenantId).List()));
     }
 }

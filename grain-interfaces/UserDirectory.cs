@@ -70,7 +70,7 @@ public sealed class UserDirectoryCache(IGrainFactory grains)
     public async ValueTask<UserDirectory> GetAsync(string tenantId)
     {
         var cached = _byTenant.GetValueOrDefault(tenantId, UserDirectory.None);
-        var fresh = await grains.GetGrain<IUserMappingGrain>(tenantId).GetIfChanged(cached.Version);
+        var fresh = await grains.Reference<IUserMappingGrain>(tenantId).GetIfChanged(cached.Version);
         if (fresh is null)
         {
             return cached;

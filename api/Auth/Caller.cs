@@ -34,7 +34,7 @@ public sealed class CallerResolver(IGrainFactory grains, IOptions<ApiOptions> op
             return (new Caller(true, null), null);
         }
 
-        if (ApiKeys.TryGetTenantId(key, out var tenantId) && await grains.GetGrain<ITenantGrain>(tenantId).IsValidApiKey(hash))
+        if (ApiKeys.TryGetTenantId(key, out var tenantId) && await grains.Reference<ITenantGrain>(tenantId).IsValidApiKey(hash))
         {
             return (new Caller(false, tenantId), null);
         }

@@ -28,7 +28,7 @@ public sealed class CampaignSetCache(IGrainFactory grains, ILogger<CampaignSetCa
     public async ValueTask<CompiledCampaignSet> GetAsync(string tenantId)
     {
         var cached = _byTenant.GetValueOrDefault(tenantId, Empty);
-        var fresh = await grains.GetGrain<ITenantGrain>(tenantId).GetCampaignsIfChanged(cached.Version);
+        var fresh = await grains.Reference<ITenantGrain>(tenantId).GetCampaignsIfChanged(cached.Version);
         if (fresh is null)
         {
             return cached;

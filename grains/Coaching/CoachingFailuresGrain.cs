@@ -57,7 +57,7 @@ public sealed partial class CoachingFailuresGrain(
     public async Task Alert(FailedCoaching failure, SecurityEvent evt)
     {
         var tenantId = this.GetPrimaryKeyString();
-        var settings = await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetSettings();
+        var settings = await GrainFactory.Reference<ITenantGrain>(tenantId).GetSettings();
         if (settings.AlertChannel is not { } alert || !channels.TryGet(alert.Type, out var channel))
         {
             return;

@@ -91,7 +91,7 @@ public sealed partial class CoachingGrain
             return StepOutcome.Ok(new JsonObject { ["allowed"] = true });
         }
 
-        var allowed = await GrainFactory.GetGrain<IUserGrain>(GrainKeys.User(request.TenantId, request.UserKey))
+        var allowed = await GrainFactory.Reference<IUserGrain>(GrainKeys.User(request.TenantId, request.UserKey))
             .ClaimDelivery(request.CampaignId, _coachingId, limit, time.GetUtcNow().ToUnixTimeMilliseconds());
         return StepOutcome.Ok(new JsonObject { ["allowed"] = allowed, ["limit"] = System.Xml.XmlConvert.ToString(limit) });
     }
@@ -230,7 +230,7 @@ public sealed partial class CoachingGrain
             s.LastError = $"{input["Error"]!.GetValue<string>()}: {input["Cause"]?.ToString()}";
         }
 
-        await GrainFactory.GetGrain<ICoachingFailuresGrain>(request.TenantId).Alert(Failure(), request.Event);
+        await GrainFactory.Reference<ICoachingFailuresGrain>(request.TenantId).Alert(Failure(), request.Event);
         s.AlertSent = true;
         return StepOutcome.Ok(new JsonObject { ["alerted"] = true });
     }

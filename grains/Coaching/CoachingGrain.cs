@@ -237,7 +237,7 @@ public sealed partial class CoachingGrain(
         s.OwnReminder = true;
         await Persist();
         await this.RegisterOrUpdateReminder(WakeReminder, ReminderPeriod, ReminderPeriod);
-        await GrainFactory.GetGrain<ICoachingFailuresGrain>(request.TenantId).Resumed(_coachingId);
+        await GrainFactory.Reference<ICoachingFailuresGrain>(request.TenantId).Resumed(_coachingId);
         LogResumed(request.TenantId, _coachingId, resumedAt);
         ArmTimer(now);
         return Summary();
@@ -432,7 +432,7 @@ public sealed partial class CoachingGrain(
         await Finish();
         if (request.WatchedByUser)
         {
-            GrainFactory.GetGrain<IUserGrain>(GrainKeys.User(request.TenantId, request.UserKey)).CoachingEnded(_coachingId).Ignore();
+            GrainFactory.Reference<IUserGrain>(GrainKeys.User(request.TenantId, request.UserKey)).CoachingEnded(_coachingId).Ignore();
         }
 
         // An ended coaching is only read again when someone asks for it; its activation would hold the whole
@@ -450,7 +450,7 @@ public sealed partial class CoachingGrain(
         var s = state.State;
         if (s is { Status: CoachingStatus.Failed, FailureReported: false, Request: { } request })
         {
-            await GrainFactory.GetGrain<ICoachingFailuresGrain>(request.TenantId).Failed(Failure(), request.Event, alert: !s.AlertSent);
+            await GrainFactory.Reference<ICoachingFailuresGrain>(request.TenantId).Failed(Failure(), request.Event, alert: !s.AlertSent);
             s.FailureReported = true;
             await state.WriteStateAsync(CancellationToken.None);
         }

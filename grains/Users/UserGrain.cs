@@ -289,7 +289,7 @@ public sealed partial class UserGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, pending.CoachingId)).Start(pending.Request);
+            await GrainFactory.Reference<ICoachingGrain>(GrainKeys.Coaching(_tenantId, pending.CoachingId)).Start(pending.Request);
         }
         catch (Exception e)
         {
@@ -360,7 +360,7 @@ public sealed partial class UserGrain(
         await StartPending();
         var s = state.State;
         var watched = s.WatchedCoachings.ToArray();
-        var stillWatched = await Task.WhenAll(watched.Select(id => GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, id)).Watch()));
+        var stillWatched = await Task.WhenAll(watched.Select(id => GrainFactory.Reference<ICoachingGrain>(GrainKeys.Coaching(_tenantId, id)).Watch()));
         // A coaching still in the outbox has not started yet, so its Watch says false: it stays watched.
         var keep = watched.Where((id, i) => stillWatched[i] || s.PendingStarts.Exists(p => p.CoachingId == id)).ToList();
         if (keep.Count != watched.Length || _unsaved)
@@ -395,7 +395,7 @@ public sealed partial class UserGrain(
         }
 
         var summaries = await Task.WhenAll(s.CoachingIds.Select(id =>
-            GrainFactory.GetGrain<ICoachingGrain>(GrainKeys.Coaching(_tenantId, id)).GetSummary()));
+            GrainFactory.Reference<ICoachingGrain>(GrainKeys.Coaching(_tenantId, id)).GetSummary()));
         var coachings = summaries.OfType<CoachingSummary>().ToArray();
 
         var score = RiskScore.DecayTo(s.RiskScore, s.RiskUpdatedAtMs, time.GetUtcNow().ToUnixTimeMilliseconds(), riskOptions.Value.HalfLife);

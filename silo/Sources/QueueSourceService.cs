@@ -328,7 +328,7 @@ public sealed partial class QueueSourceService(
     {
         try
         {
-            return await cluster.GetGrain<ITenantGrain>(tenantId).Exists();
+            return await cluster.Reference<ITenantGrain>(tenantId).Exists();
         }
         catch (Exception e)
         {

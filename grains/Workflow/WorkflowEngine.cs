@@ -269,7 +269,9 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
             var timeout = definition.TimeoutSeconds ?? PositiveSeconds(definition.TimeoutSecondsPath, input) ?? StateMachineDefinition.DefaultTaskTimeoutSeconds;
             var taskInput = definition.Parameters is null ? input : definition.Parameters.Apply(Scope(frame, input), ErrorNames.ParameterPathFailure);
             frame.TaskResource = definition.Resource;
-            frame.TaskInputJson = Serialize(taskInput);
+            // Without Parameters and with InputPath "$" the task's input is the state's input, untouched: its text is
+            // the frame's (TakeInput's document always equals it), so it is not written out again.
+            frame.TaskInputJson = ReferenceEquals(taskInput, raw) ? frame.InputJson : Serialize(taskInput);
             // Only read (selections copy what they take): the task's result goes into this same document.
             KeepInput(frame, raw);
             frame.TaskDeadline = now.AddSeconds(timeout);
@@ -341,7 +343,9 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
             }
 
             next ??= definition.Default ?? throw new WorkflowError(ErrorNames.NoChoiceMatched, $"No choice rule of '{frame.StateName}' matched and it has no Default.");
-            return Transition(frame, definition, ApplyPath(definition.OutputPath, input), next);
+            var output = ApplyPath(definition.OutputPath, input);
+            // Rules only read (selections copy), so with both paths "$" the output is the input document unchanged.
+            return Transition(frame, definition, output, next, ReferenceEquals(output, raw) ? frame.InputJson : null);
         }
 
         private void StartWait(ExecutionFrame frame, StateDefinition definition, JsonNode? raw)
@@ -502,10 +506,13 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
                 : throw new WorkflowError(ErrorNames.Runtime, $"Invalid path '{path}': no value at this path in the input.");
         }
 
-        /// <summary>Leaves the current state: on to <paramref name="next"/>, or the frame ends when it is null.</summary>
-        private WorkflowCommand? Transition(ExecutionFrame frame, StateDefinition definition, JsonNode? output, string? next)
+        /// <summary>
+        /// Leaves the current state: on to <paramref name="next"/>, or the frame ends when it is null. A caller that
+        /// passes the input on unchanged gives its text as <paramref name="outputText"/>, which is then not written out again.
+        /// </summary>
+        private WorkflowCommand? Transition(ExecutionFrame frame, StateDefinition definition, JsonNode? output, string? next, string? outputText = null)
         {
-            var outputJson = Serialize(output);
+            var outputJson = outputText ?? Serialize(output);
             Record(HistoryEventType.StateExited, frame, output: outputJson, next: next);
             if (next is null)
             {

@@ -195,7 +195,29 @@ public sealed class ChoiceTests
               }
             }
             """;
-        var succeeded = Assert.IsType<WorkflowCommand.Succeeded>(new WorkflowRunner(asl).Run("""{"inner":{"go":true,"keep":{"a":1}}}"""));
+        var runner = new WorkflowRunner(asl);
+        var succeeded = Assert.IsType<WorkflowCommand.Succeeded>(runner.Run("""{"inner":{"go":true,"keep":{"a":1}}}"""));
         Assert.Equal("""{"a":1}""", succeeded.OutputJson);
+        // The trace says what was passed on, not the input the choice started from.
+        Assert.Equal("""{"a":1}""", runner.State.History.Single(e => e is { Type: HistoryEventType.StateExited, State: "C" }).Output);
+        Assert.Equal("""{"a":1}""", runner.State.History.Single(e => e is { Type: HistoryEventType.StateEntered, State: "Done" }).Input);
+    }
+
+    [Fact]
+    public void A_choice_with_the_default_paths_passes_its_input_on_as_it_is()
+    {
+        const string asl = """
+            {
+              "StartAt": "C",
+              "States": {
+                "C": { "Type": "Choice", "Choices": [ { "Variable": "$.go", "BooleanEquals": true, "Next": "Done" } ] },
+                "Done": { "Type": "Succeed" }
+              }
+            }
+            """;
+        var runner = new WorkflowRunner(asl);
+        var succeeded = Assert.IsType<WorkflowCommand.Succeeded>(runner.Run("""{ "go": true, "n": [1, 2] }"""));
+        Assert.Equal("""{"go":true,"n":[1,2]}""", succeeded.OutputJson);
+        Assert.Equal("""{"go":true,"n":[1,2]}""", runner.State.History.Single(e => e is { Type: HistoryEventType.StateExited, State: "C" }).Output);
     }
 }

@@ -28,11 +28,16 @@ public sealed class EventFactory
         _vendorCdf = Cdf(options.VendorMix.Select(m => m.Weight).ToArray());
         var usersPerTenant = Math.Max(1, options.UserCount / tenantIds.Count);
         _userCdf = Cdf([.. Enumerable.Range(1, usersPerTenant).Select(rank => 1 / Math.Pow(rank, options.ZipfExponent))]);
-        _tenantDomains = [.. tenantIds.Select(t => Encoding.UTF8.GetBytes(t + ".example"))];
+        _tenantDomains = [.. tenantIds.Select(t => Encoding.UTF8.GetBytes(Domain(t)))];
         _batchSize = options.BatchSize;
     }
 
     public int BatchSize => _batchSize;
+
+    /// <summary>The account of the user of Zipf rank <paramref name="rank"/> (1: the busiest) in a tenant, as events name it.</summary>
+    public static string UserKey(int rank, string tenantId) => $"user{rank}@{Domain(tenantId)}";
+
+    private static string Domain(string tenantId) => tenantId + ".example";
 
     /// <summary>A request of <paramref name="count"/> events numbered from <paramref name="firstSeq"/>, tenant and vendor drawn at random.</summary>
     public IngestBatch Next(Random random, long firstSeq, int count)

@@ -33,6 +33,10 @@ public sealed record LoadOptions
           --duration S          seconds measured (default 20)
           --max-events N        stop sending after N events in all, warm-up included (default: no bound but time)
           --drain S             seconds to wait after the last request for outstanding deliveries (default 15)
+          --coaching C          local, aws-local: what each event leads to: webhook (a coaching delivered to the
+                                generator's webhook, the default: what the targets are measured with), test-mode (a
+                                coaching whose campaign is in test mode: its workflow runs, nothing is sent) or none
+                                (no campaign: ingest, stream and user grain only). The last two split the cost per event
           --seed N              random seed (default 42)
           --silo-log-level L    log level of the in-process silo (default Warning)
           --activate-via W      activations: direct (an idle grain, default) or ingest (one event per user)
@@ -84,6 +88,8 @@ public sealed record LoadOptions
     public long? MaxEvents { get; init; }
 
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(15);
+
+    public CoachingMode Coaching { get; init; } = CoachingMode.Webhook;
 
     public int Seed { get; init; } = 42;
 
@@ -148,6 +154,16 @@ public sealed record LoadOptions
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(NonNegative(name, value) is > 0 and var d ? d : throw Invalid(name, value, "a positive number")) },
                 "--max-events" => options with { MaxEvents = Positive(name, value) },
                 "--drain" => options with { Drain = TimeSpan.FromSeconds(NonNegative(name, value)) },
+                "--coaching" => options with
+                {
+                    Coaching = value switch
+                    {
+                        "webhook" => CoachingMode.Webhook,
+                        "test-mode" => CoachingMode.TestMode,
+                        "none" => CoachingMode.None,
+                        _ => throw Invalid(name, value, "webhook, test-mode or none"),
+                    },
+                },
                 "--seed" => options with { Seed = int.TryParse(value, CultureInfo.InvariantCulture, out var seed) ? seed : throw Invalid(name, value, "an integer") },
                 "--silo-log-level" => options with { SiloLogLevel = value },
                 "--activate-via" => options with { ActivateVia = value is "direct" or "ingest" ? value : throw Invalid(name, value, "direct or ingest") },
@@ -222,6 +238,11 @@ public sealed record LoadOptions
             throw new ArgumentException("give --rate (open loop) or --concurrency (closed loop), not both");
         }
 
+        if (Coaching != CoachingMode.Webhook && Scenario is not ("local" or "aws-local"))
+        {
+            throw new ArgumentException($"--coaching is for the local and aws-local scenarios, not {Scenario}");
+        }
+
         if (UserCount < Tenants)
         {
             throw new ArgumentException($"--users {UserCount} is fewer than --tenants {Tenants}: every tenant needs a user");
@@ -263,4 +284,17 @@ public sealed record LoadOptions
 
     private static ArgumentException Invalid(string name, string value, string expected) =>
         new($"{name} {value}: expected {expected}");
+}
+
+/// <summary>What each generated event leads to in the silo (<c>--coaching</c>).</summary>
+public enum CoachingMode
+{
+    /// <summary>A coaching delivered to the generator's webhook: the end-to-end path the targets are measured on.</summary>
+    Webhook,
+
+    /// <summary>A coaching whose campaign is in test mode: its workflow runs and records the outcome Simulated; nothing is sent.</summary>
+    TestMode,
+
+    /// <summary>No campaign: the event is ingested, streamed and scored by its user grain, and no coaching starts.</summary>
+    None,
 }

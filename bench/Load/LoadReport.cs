@@ -38,10 +38,14 @@ public sealed record ErrorDetail(
     long DuplicateDeliveries,
     long UnexpectedDeliveries,
     long BadSignatures,
-    IReadOnlyDictionary<string, long> FailureReasons)
+    IReadOnlyDictionary<string, long> FailureReasons,
+    long FailedChecks = 0)
 {
-    /// <summary>Events not accepted, accepted events never delivered, and deliveries that should not have happened.</summary>
-    public long Total => FailedEvents + RejectedEvents + MissingDeliveries + DuplicateDeliveries + UnexpectedDeliveries + BadSignatures;
+    /// <summary>
+    /// Events not accepted, accepted events never delivered, deliveries that should not have happened, and checks of
+    /// the silo's state that failed (<c>--coaching</c> other than webhook, where no delivery shows the work was done).
+    /// </summary>
+    public long Total => FailedEvents + RejectedEvents + MissingDeliveries + DuplicateDeliveries + UnexpectedDeliveries + BadSignatures + FailedChecks;
 }
 
 /// <summary>What a load run sent, what came back, and how long it took.</summary>
@@ -147,7 +151,7 @@ public sealed record LoadReport(
         if (ErrorDetail is { Total: > 0 } e)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"errors: {e.FailedEvents} events in {e.FailedRequests} failed requests, {e.RejectedEvents} rejected, {e.MissingDeliveries} missing, {e.DuplicateDeliveries} duplicate, {e.UnexpectedDeliveries} unexpected, {e.BadSignatures} bad signatures");
+                $"errors: {e.FailedEvents} events in {e.FailedRequests} failed requests, {e.RejectedEvents} rejected, {e.MissingDeliveries} missing, {e.DuplicateDeliveries} duplicate, {e.UnexpectedDeliveries} unexpected, {e.BadSignatures} bad signatures, {e.FailedChecks} failed checks");
             foreach (var (reason, count) in e.FailureReasons)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"  {count} × {reason}");

@@ -17,6 +17,10 @@ namespace SecurityCoach.Benchmarks.Load;
 /// has arrived (or the drain time is up). Ingest latency: request sent → 202. End-to-end: request sent → coaching
 /// received by the webhook. <paramref name="emulators"/>, when the run started them, adds their CPU to the report;
 /// <paramref name="calls"/> the HTTP calls of the measured window.
+/// With <c>--coaching test-mode</c> the campaign is in test mode (the coaching runs, nothing is sent) and with
+/// <c>none</c> there is no campaign: nothing arrives at the webhook, so instead of the drain the run checks the
+/// busiest user of the first tenant (its view: events counted, coachings Simulated or none), and end-to-end
+/// latency is not measured.
 /// </summary>
 public sealed class LocalScenario(LoadOptions options, Uri target, string adminKey, TextWriter log, LocalAwsEmulators? emulators = null, HttpCallCounter? calls = null)
 {
@@ -57,8 +61,14 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         var tenants = await CreateTenantsAsync(http, sink, cancellationToken);
         var factory = new EventFactory(options, [.. tenants.Select(t => t.Id)]);
         var mode = options.Rate is { } rate ? $"open loop at {rate:0} events/s" : $"closed loop, {options.ClosedLoopConcurrency} requests in flight";
+        var coaching = options.Coaching switch
+        {
+            CoachingMode.TestMode => "; campaigns in test mode (nothing delivered)",
+            CoachingMode.None => "; no campaigns (no coaching)",
+            _ => "",
+        };
         log.WriteLine($"load: {options.Tenants} tenants, {options.UserCount} users (zipf {options.ZipfExponent}), batches of {options.BatchSize}, {mode}; " +
-            $"warm-up {options.Warmup.TotalSeconds:0.#} s, measuring {options.Duration.TotalSeconds:0.#} s");
+            $"warm-up {options.Warmup.TotalSeconds:0.#} s, measuring {options.Duration.TotalSeconds:0.#} s{coaching}");
 
         var start = Stopwatch.GetTimestamp();
         _measureStart = start + Ticks(options.Warmup);
@@ -80,7 +90,17 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         var measuredSeconds = DeliveryLedger.MillisecondsSince(_measureStart, Math.Max(_measureStart, Volatile.Read(ref _sendEnd))) / 1000;
         var atSendEnd = ProcessSnapshot.Take(emulators?.CpuTimes());
         var drainStart = Stopwatch.GetTimestamp();
-        await DrainAsync(cancellationToken);
+        var failedChecks = 0;
+        if (options.Coaching == CoachingMode.Webhook)
+        {
+            await DrainAsync(cancellationToken);
+        }
+        else if (await CheckBusiestUserAsync(http, tenants[0], cancellationToken) is { } problem)
+        {
+            failedChecks = 1;
+            _failureReasons.TryAdd(problem, 1);
+        }
+
         var drainSeconds = DeliveryLedger.MillisecondsSince(drainStart, Stopwatch.GetTimestamp()) / 1000;
         // Coachings still on their way when the drain ends count as missing, and must not change the figures being read.
         await sink.StopAsync();
@@ -88,9 +108,11 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         var accepted = Interlocked.Read(ref _accepted);
         var delivered = _ledger.DeliveredCount;
         var e2e = LatencySummary.From(sink.EndToEnd);
+        var expectsDeliveries = options.Coaching == CoachingMode.Webhook;
         var detail = new ErrorDetail(
-            _failedRequests, _failedEvents, _rejectedEvents, Math.Max(0, accepted - delivered),
-            sink.Duplicates, sink.Unexpected, sink.BadSignatures, new SortedDictionary<string, long>(_failureReasons, StringComparer.Ordinal));
+            _failedRequests, _failedEvents, _rejectedEvents, expectsDeliveries ? Math.Max(0, accepted - delivered) : 0,
+            sink.Duplicates, sink.Unexpected + (expectsDeliveries ? 0 : delivered), sink.BadSignatures,
+            new SortedDictionary<string, long>(_failureReasons, StringComparer.Ordinal), failedChecks);
         return new LoadReport(
             options.Scenario,
             DateTimeOffset.UtcNow,
@@ -140,8 +162,15 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
             await EnsureAsync(created, $"creating tenant {tenantId}", cancellationToken);
             var apiKey = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("apiKey").GetString()!;
 
+            if (options.Coaching == CoachingMode.None)
+            {
+                tenants[i] = (tenantId, apiKey);
+                continue;
+            }
+
+            var testMode = options.Coaching == CoachingMode.TestMode ? "true" : "false";
             var campaign = $$"""
-                {"name":"Every risky event","pattern":{{MatchEverything}},"riskWeight":10,
+                {"name":"Every risky event","pattern":{{MatchEverything}},"riskWeight":10,"testMode":{{testMode}},
                  "tip":{"title":"Careful, {{"{{"}}actor.user.name{{"}}"}}","body":"We saw {{"{{"}}finding_info.title{{"}}"}} {{"{{"}}url.url_string{{"}}"}} on {{"{{"}}device.hostname{{"}}"}}."},
                  "channels":[{"type":"webhook","url":"{{sink.HookFor(tenantId)}}","secret":"{{WebhookSecret}}"}]}
                 """;
@@ -314,6 +343,46 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         }
     }
 
+    /// <summary>
+    /// Without deliveries to count, reads the view of the first tenant's busiest user (Zipf rank 1) until its listed
+    /// coachings have ended, for up to the drain time: events counted, and coachings that all ended Simulated (test
+    /// mode) or none at all (no campaign). Returns what is wrong, or null.
+    /// </summary>
+    private async Task<string?> CheckBusiestUserAsync(HttpClient http, (string Id, string ApiKey) tenant, CancellationToken cancellationToken)
+    {
+        var userKey = EventFactory.UserKey(1, tenant.Id);
+        var deadline = Stopwatch.GetTimestamp() + Ticks(options.Drain);
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/tenants/{tenant.Id}/users/{Uri.EscapeDataString(userKey)}");
+            request.Headers.Add("X-Api-Key", tenant.ApiKey);
+            using var response = await http.SendAsync(request, cancellationToken);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                return $"check: the view of {userKey} answered {(int)response.StatusCode}";
+            }
+
+            var view = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            var events = view.GetProperty("eventCount").GetInt64();
+            var statuses = view.GetProperty("coachings").EnumerateArray().Select(c => c.GetProperty("status").GetString()).ToList();
+            var problem = (options.Coaching, events, statuses.Count) switch
+            {
+                (_, 0, _) => $"check: {userKey} counted no event",
+                (CoachingMode.None, _, > 0) => $"check: {userKey} has {statuses.Count} coachings without a campaign",
+                (CoachingMode.TestMode, _, 0) => $"check: {userKey} has no coaching",
+                (CoachingMode.TestMode, _, _) when statuses.Any(s => s != "Simulated") =>
+                    $"check: {userKey}'s coachings are not all Simulated: {string.Join(", ", statuses.Distinct())}",
+                _ => null,
+            };
+            if (problem is null || Stopwatch.GetTimestamp() >= deadline)
+            {
+                return problem;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
     private async Task DrainAsync(CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + Ticks(options.Drain);
@@ -350,6 +419,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         ["duration_s"] = Invariant(options.Duration.TotalSeconds),
         ["max_events"] = options.MaxEvents is { } m ? Invariant(m) : "",
         ["drain_s"] = Invariant(options.Drain.TotalSeconds),
+        ["coaching"] = options.Coaching switch { CoachingMode.TestMode => "test-mode", CoachingMode.None => "none", _ => "webhook" },
         ["seed"] = Invariant(options.Seed),
         ["silo_log_level"] = options.Target is null ? options.SiloLogLevel : "",
     };

@@ -44,6 +44,37 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
         Assert.Equal(60, json.RootElement.GetProperty("ingest").GetProperty("count").GetInt64());
     }
 
+    [Theory]
+    [InlineData("test-mode")]
+    [InlineData("none")]
+    public async Task Local_scenario_without_deliveries_checks_the_busiest_users_view_instead(string coaching)
+    {
+        var (exit, lines, log) = await RunAsync(
+            "--scenario", "local", "--tenants", "2", "--users", "40", "--batch-size", "5", "--concurrency", "4",
+            "--warmup", "0", "--duration", "30", "--max-events", "200", "--drain", "30", "--coaching", coaching, "--out", _resultFile);
+
+        var result = LocalResult().Match(lines[^1]);
+        Assert.True(result.Success, $"The last line is not a well-formed RESULT line: '{lines[^1]}'. Log:\n{log}");
+        Assert.Equal("0", result.Groups["errors"].Value);
+        Assert.Equal(0, exit);
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(_resultFile));
+        Assert.Equal(coaching, json.RootElement.GetProperty("settings").GetProperty("coaching").GetString());
+        var counts = json.RootElement.GetProperty("counts");
+        Assert.Equal(200, counts.GetProperty("accepted_events").GetInt64());
+        Assert.Equal(0, counts.GetProperty("delivered_events").GetInt64());
+        Assert.Equal(0, json.RootElement.GetProperty("error_detail").GetProperty("failed_checks").GetInt64());
+    }
+
+    [Fact]
+    public void Coaching_modes_other_than_the_webhook_are_for_the_scenarios_that_ingest()
+    {
+        Assert.Equal(CoachingMode.TestMode, LoadOptions.Parse(["--scenario", "aws-local", "--coaching", "test-mode"]).Coaching);
+        Assert.Equal(CoachingMode.Webhook, LoadOptions.Parse(["--scenario", "local"]).Coaching);
+        Assert.Contains("webhook, test-mode or none", Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--scenario", "local", "--coaching", "slack"])).Message, StringComparison.Ordinal);
+        Assert.Contains("local and aws-local", Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--scenario", "workflow", "--coaching", "none"])).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Activations_scenario_activates_every_user_grain_and_reports_the_bytes_per_activation()
     {

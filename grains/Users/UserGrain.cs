@@ -33,7 +33,7 @@ public sealed class UserState
     [Id(5)] public Dictionary<string, long> LastCoachedAtMs { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The ids of the coachings this user started, newest last; their status lives in the coaching grains.</summary>
-    [field: NonSerialized] public List<string> CoachingIds { get; set; } = [];
+    [field: NonSerialized] public CoachingIdList CoachingIds { get; set; } = new();
 
     /// <summary>Per campaign, the coaching that started the delivery-limit clock (so asking again for it answers the same).</summary>
     [Id(7)] public Dictionary<string, string> LastCoachedBy { get; set; } = new(StringComparer.Ordinal);
@@ -45,7 +45,7 @@ public sealed class UserState
     /// has ended (or waits on a reminder of its own). Added in the batch's write, so a started coaching is watched
     /// from the moment its batch is acknowledged.
     /// </summary>
-    [field: NonSerialized] public List<string> WatchedCoachings { get; set; } = [];
+    [field: NonSerialized] public CoachingIdList WatchedCoachings { get; set; } = new();
 
     /// <summary>The outbox: coachings the user grain has decided on and not yet seen started.</summary>
     [Id(10)] public List<PendingCoachingStart> PendingStarts { get; set; } = [];
@@ -53,58 +53,110 @@ public sealed class UserState
     // The two id lists are written with every batch: as strings (up to 50 of them, each reference-tracked and
     // transcoded by the serializer) they were 3 % of the Local profile's CPU; packed, each id is 16 bytes of one array.
 
-    /// <summary><see cref="CoachingIds"/> as stored (<see cref="PackedCoachingIds"/>).</summary>
-    [Id(11)] internal byte[] CoachingIdsPacked { get => PackedCoachingIds.Pack(CoachingIds); set => CoachingIds = PackedCoachingIds.Unpack(value); }
+    /// <summary><see cref="CoachingIds"/> as stored (<see cref="CoachingIdList.ToPacked"/>).</summary>
+    [Id(11)] internal byte[] CoachingIdsPacked { get => CoachingIds.ToPacked(); set => CoachingIds = CoachingIdList.FromPacked(value); }
 
-    /// <summary><see cref="WatchedCoachings"/> as stored (<see cref="PackedCoachingIds"/>).</summary>
-    [Id(12)] internal byte[] WatchedCoachingsPacked { get => PackedCoachingIds.Pack(WatchedCoachings); set => WatchedCoachings = PackedCoachingIds.Unpack(value); }
+    /// <summary><see cref="WatchedCoachings"/> as stored (<see cref="CoachingIdList.ToPacked"/>).</summary>
+    [Id(12)] internal byte[] WatchedCoachingsPacked { get => WatchedCoachings.ToPacked(); set => WatchedCoachings = CoachingIdList.FromPacked(value); }
 
     // Ids 6 and 9 held the same lists as strings; a state written before they were packed still loads through them
     // (read in id order, so the packed field of a newer state, when present, has the last word).
 
-    [Id(6)] internal List<string>? CoachingIdsAsText { get => null; set => CoachingIds = value ?? CoachingIds; }
+    [Id(6)] internal List<string>? CoachingIdsAsText { get => null; set => CoachingIds = value is null ? CoachingIds : new(value); }
 
-    [Id(9)] internal List<string>? WatchedCoachingsAsText { get => null; set => WatchedCoachings = value ?? WatchedCoachings; }
+    [Id(9)] internal List<string>? WatchedCoachingsAsText { get => null; set => WatchedCoachings = value is null ? WatchedCoachings : new(value); }
 }
 
 /// <summary>
-/// Coaching ids (<see cref="Coaching.CoachingIds.For"/>: 32 lower-case hex characters) packed 16 bytes each, in order.
-/// Every id a user grain lists comes from there; any other string cannot be packed and fails the write loudly rather
-/// than being stored changed.
+/// Coaching ids (<see cref="Coaching.CoachingIds.For"/>: 32 lower-case hex characters) in order, held both as text (what
+/// the grain reads and calls with) and packed 16 bytes an id (what the user's state stores, <see cref="ToPacked"/>).
+/// An id is decoded once, when it is added: packing a busy user's ~100 listed ids anew on every write was ≈ 2 % of the
+/// Local profile's CPU. Every id a user grain lists comes from <see cref="Coaching.CoachingIds.For"/>; any other
+/// string is refused when added rather than stored changed.
 /// </summary>
-internal static class PackedCoachingIds
+public sealed class CoachingIdList : IReadOnlyList<string>
 {
     private const int Bytes = 16;
 
     private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
 
-    public static byte[] Pack(List<string> ids)
-    {
-        var packed = new byte[ids.Count * Bytes];
-        for (var i = 0; i < ids.Count; i++)
-        {
-            var id = ids[i];
-            if (id.Length != 2 * Bytes
-                || id.AsSpan().ContainsAnyExcept(LowerHex)
-                || Convert.FromHexString(id, packed.AsSpan(i * Bytes, Bytes), out _, out _) != System.Buffers.OperationStatus.Done)
-            {
-                throw new InvalidOperationException($"'{id}' is not a coaching id (32 lower-case hex characters); user state cannot store it.");
-            }
-        }
+    private readonly List<string> _ids = [];
 
-        return packed;
+    /// <summary>The ids packed in order: the first <c>Count × 16</c> bytes are in use.</summary>
+    private byte[] _packed = [];
+
+    public CoachingIdList()
+    {
     }
 
-    public static List<string> Unpack(byte[] packed)
+    public CoachingIdList(IEnumerable<string> ids)
     {
-        var ids = new List<string>(packed.Length / Bytes);
-        for (var offset = 0; offset + Bytes <= packed.Length; offset += Bytes)
+        foreach (var id in ids)
         {
-            ids.Add(Convert.ToHexStringLower(packed, offset, Bytes));
+            Add(id);
+        }
+    }
+
+    public int Count => _ids.Count;
+
+    public string this[int index] => _ids[index];
+
+    /// <exception cref="InvalidOperationException"><paramref name="id"/> is not a coaching id.</exception>
+    public void Add(string id)
+    {
+        var offset = _ids.Count * Bytes;
+        if (_packed.Length < offset + Bytes)
+        {
+            Array.Resize(ref _packed, Math.Max(4 * Bytes, 2 * _packed.Length));
         }
 
-        return ids;
+        if (id.Length != 2 * Bytes
+            || id.AsSpan().ContainsAnyExcept(LowerHex)
+            || Convert.FromHexString(id, _packed.AsSpan(offset, Bytes), out _, out _) != System.Buffers.OperationStatus.Done)
+        {
+            throw new InvalidOperationException($"'{id}' is not a coaching id (32 lower-case hex characters); user state cannot store it.");
+        }
+
+        _ids.Add(id);
     }
+
+    public void RemoveAt(int index)
+    {
+        _ids.RemoveAt(index);
+        var packed = _packed.AsSpan();
+        packed[((index + 1) * Bytes)..((_ids.Count + 1) * Bytes)].CopyTo(packed[(index * Bytes)..]);
+    }
+
+    /// <returns>False when the id is not listed.</returns>
+    public bool Remove(string id)
+    {
+        var index = _ids.IndexOf(id);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        RemoveAt(index);
+        return true;
+    }
+
+    /// <summary>The ids as stored: 16 bytes each, in order.</summary>
+    public byte[] ToPacked() => _packed.AsSpan(0, _ids.Count * Bytes).ToArray();
+
+    public static CoachingIdList FromPacked(byte[] packed)
+    {
+        var list = new CoachingIdList { _packed = packed.AsSpan(0, packed.Length / Bytes * Bytes).ToArray() };
+        for (var offset = 0; offset < list._packed.Length; offset += Bytes)
+        {
+            list._ids.Add(Convert.ToHexStringLower(list._packed, offset, Bytes));
+        }
+
+        return list;
+    }
+
+    public IEnumerator<string> GetEnumerator() => _ids.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>A coaching to start, kept in the user's state until its <see cref="ICoachingGrain.Start"/> succeeded.</summary>
@@ -366,7 +418,7 @@ public sealed partial class UserGrain(
         if (keep.Count != watched.Length || _unsaved)
         {
             // No batch ran meanwhile (this grain is not reentrant), so the list is still the snapshot.
-            s.WatchedCoachings = keep;
+            s.WatchedCoachings = new(keep);
             _unsaved = false;
             await state.WriteStateAsync();
         }

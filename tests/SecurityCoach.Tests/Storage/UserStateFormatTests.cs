@@ -8,8 +8,8 @@ namespace SecurityCoach.Tests.Storage;
 
 /// <summary>
 /// A user's state as storage keeps it (the grain-storage serializer every profile uses): the two coaching-id lists
-/// packed 16 bytes an id, a state written before they were packed still readable, and an id that cannot be packed
-/// refused rather than stored changed.
+/// packed 16 bytes an id (kept packed as ids are added and removed), a state written before they were packed still
+/// readable, and an id that cannot be packed refused when listed rather than stored changed.
 /// </summary>
 public sealed class UserStateFormatTests : IDisposable
 {
@@ -25,7 +25,7 @@ public sealed class UserStateFormatTests : IDisposable
     public void Both_id_lists_come_back_in_order_and_take_16_bytes_an_id()
     {
         var ids = Enumerable.Range(0, 50).Select(i => CoachingIds.For($"u{i}@example.com", $"evt-{i}", "phish")).ToList();
-        var state = new UserState { EventCount = 7, CoachingIds = ids, WatchedCoachings = [ids[48], ids[49]] };
+        var state = new UserState { EventCount = 7, CoachingIds = new(ids), WatchedCoachings = new([ids[48], ids[49]]) };
 
         var stored = Storage.Serialize(state);
         var read = Storage.Deserialize<UserState>(stored)!;
@@ -53,12 +53,34 @@ public sealed class UserStateFormatTests : IDisposable
     [Theory]
     [InlineData("not-a-coaching-id")]
     [InlineData("0123456789ABCDEF0123456789ABCDEF")]
-    public void An_id_that_is_not_32_lower_case_hex_characters_fails_the_write(string id)
+    public void An_id_that_is_not_32_lower_case_hex_characters_is_refused_when_listed(string id)
     {
-        var state = new UserState { CoachingIds = [id] };
+        var state = new UserState();
 
-        var refused = Assert.Throws<InvalidOperationException>(() => Storage.Serialize(state));
+        var refused = Assert.Throws<InvalidOperationException>(() => state.CoachingIds.Add(id));
         Assert.Contains(id, refused.Message);
+        Assert.Empty(state.CoachingIds);
+        Assert.Empty(state.CoachingIds.ToPacked());
+    }
+
+    [Fact]
+    public void The_packed_ids_follow_every_addition_and_removal()
+    {
+        var ids = Enumerable.Range(0, 9).Select(i => CoachingIds.For($"u{i}@example.com", $"evt-{i}", "phish")).ToList();
+        var list = new CoachingIdList(ids.Take(6));
+
+        list.RemoveAt(0);
+        Assert.True(list.Remove(ids[3]));
+        Assert.False(list.Remove(ids[3]));
+        list.Add(ids[6]);
+        list.RemoveAt(list.Count - 1);
+        list.Add(ids[7]);
+        list.Add(ids[8]);
+
+        string[] expected = [ids[1], ids[2], ids[4], ids[5], ids[7], ids[8]];
+        Assert.Equal(expected, list);
+        Assert.Equal(Convert.FromHexString(string.Concat(expected)), list.ToPacked());
+        Assert.Equal(expected, CoachingIdList.FromPacked(list.ToPacked()));
     }
 }
 

@@ -318,7 +318,8 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
                         return FailExecution(ErrorNames.Runtime, $"The task's result is not JSON: {e.Message}");
                     }
 
-                    Record(HistoryEventType.TaskSucceeded, frame, attempt: frame.Attempt, key: key, output: Serialize(result));
+                    // The trace keeps the result as the task reported it (valid JSON, just parsed) rather than writing it out again.
+                    Record(HistoryEventType.TaskSucceeded, frame, attempt: frame.Attempt, key: key, output: succeeded.ResultJson);
                     return CompleteWithResult(frame, definition, result);
                 case WorkflowEvent.TaskFailed failed:
                     Record(HistoryEventType.TaskFailed, frame, attempt: frame.Attempt, key: key, error: failed.Error, cause: failed.Cause);

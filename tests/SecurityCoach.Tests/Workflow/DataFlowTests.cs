@@ -107,6 +107,15 @@ public sealed class DataFlowTests
     }
 
     [Fact]
+    public void The_trace_records_a_task_result_as_the_task_reported_it()
+    {
+        var (runner, output) = RunTask(""" "ResultPath": "$.res", """, """{"a":1}""", result: """{ "r": [1, 2] }""");
+
+        AssertJson("""{"a":1,"res":{"r":[1,2]}}""", output);
+        Assert.Equal("""{ "r": [1, 2] }""", runner.State.History.Single(e => e.Type == HistoryEventType.TaskSucceeded).Output);
+    }
+
+    [Fact]
     public void A_task_result_that_is_not_json_fails_the_execution_with_States_Runtime() =>
         Assert.StartsWith("States.Runtime:", RunTask("", "{}", "not json").Output, StringComparison.Ordinal);
 

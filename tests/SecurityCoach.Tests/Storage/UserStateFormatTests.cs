@@ -8,8 +8,8 @@ namespace SecurityCoach.Tests.Storage;
 
 /// <summary>
 /// A user's state as storage keeps it (the grain-storage serializer every profile uses): the two coaching-id lists
-/// packed 16 bytes an id (kept packed as ids are added and removed), a state written before they were packed still
-/// readable, and an id that cannot be packed refused when listed rather than stored changed.
+/// packed 16 bytes an id (kept packed as ids are added and removed) and the event hashes 8 bytes each, a state written
+/// before they were packed still readable, and an id that cannot be packed refused when listed rather than stored changed.
 /// </summary>
 public sealed class UserStateFormatTests : IDisposable
 {
@@ -50,6 +50,32 @@ public sealed class UserStateFormatTests : IDisposable
         Assert.Equal(2, read.EventCount);
     }
 
+    [Fact]
+    public void The_event_hashes_come_back_in_order_and_take_8_bytes_each()
+    {
+        var random = new Random(7);
+        var hashes = Enumerable.Range(0, UserGrain.DuplicateWindow).Select(_ => (ulong)random.NextInt64() | (1UL << 63)).ToList();
+        var state = new UserState { EventCount = 3, RecentEventHashes = hashes };
+
+        var stored = Storage.Serialize(state);
+        var read = Storage.Deserialize<UserState>(stored)!;
+
+        Assert.Equal(hashes, read.RecentEventHashes);
+        Assert.Equal(3, read.EventCount);
+        // One by one, hashes with the top bit set took 10 bytes each.
+        Assert.InRange(stored.ToMemory().Length, hashes.Count * 8, hashes.Count * 8 + 128);
+    }
+
+    [Fact]
+    public void A_state_written_with_the_hashes_as_a_list_reads_into_the_same_window()
+    {
+        var before = new UserStateWithIdsAsText { EventCount = 2, RecentEventHashes = [3, ulong.MaxValue, 42] };
+
+        var read = Storage.Deserialize<UserState>(Storage.Serialize(before))!;
+
+        Assert.Equal([3, ulong.MaxValue, 42], read.RecentEventHashes);
+    }
+
     [Theory]
     [InlineData("not-a-coaching-id")]
     [InlineData("0123456789ABCDEF0123456789ABCDEF")]
@@ -84,11 +110,13 @@ public sealed class UserStateFormatTests : IDisposable
     }
 }
 
-/// <summary>The fields of <see cref="UserState"/> as it was stored before its id lists were packed (ids 2, 6 and 9).</summary>
+/// <summary>The fields of <see cref="UserState"/> as it was stored before its id lists and event hashes were packed (ids 2, 4, 6 and 9).</summary>
 [GenerateSerializer]
 public sealed class UserStateWithIdsAsText
 {
     [Id(2)] public long EventCount { get; set; }
+
+    [Id(4)] public List<ulong> RecentEventHashes { get; set; } = [];
 
     [Id(6)] public List<string> CoachingIds { get; set; } = [];
 

@@ -25,49 +25,18 @@ public sealed class UserState
 
     /// <summary>
     /// 64-bit hashes (<see cref="EventIdHash"/>) of the last <see cref="UserGrain.DuplicateWindow"/> event ids, oldest
-    /// first: 8 bytes an event instead of the id itself, since this list is written with every batch.
+    /// first: 8 bytes an event instead of the id itself, since this window is written with every batch.
     /// </summary>
-    [field: NonSerialized] public List<ulong> RecentEventHashes { get; set; } = [];
+    [field: NonSerialized] public EventHashWindow RecentEventHashes { get; set; } = new();
 
     /// <summary>
-    /// <see cref="RecentEventHashes"/> as stored: 8 bytes each, little-endian, in order. Written as a list, the 1,024
+    /// <see cref="RecentEventHashes"/> as stored (<see cref="EventHashWindow.Stored"/>). Written as a list, the 1,024
     /// random 64-bit hashes of a busy user took ≈ 9.5 bytes each, encoded one by one on every write.
     /// </summary>
-    [Id(13)]
-    internal byte[] RecentEventHashesPacked
-    {
-        get
-        {
-            var packed = new byte[RecentEventHashes.Count * sizeof(ulong)];
-            var hashes = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(RecentEventHashes);
-            if (BitConverter.IsLittleEndian)
-            {
-                System.Runtime.InteropServices.MemoryMarshal.AsBytes(hashes).CopyTo(packed);
-            }
-            else
-            {
-                for (var i = 0; i < hashes.Length; i++)
-                {
-                    System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(packed.AsSpan(i * sizeof(ulong)), hashes[i]);
-                }
-            }
-
-            return packed;
-        }
-        set
-        {
-            var hashes = new List<ulong>(value.Length / sizeof(ulong));
-            for (var offset = 0; offset + sizeof(ulong) <= value.Length; offset += sizeof(ulong))
-            {
-                hashes.Add(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(value.AsSpan(offset)));
-            }
-
-            RecentEventHashes = hashes;
-        }
-    }
+    [Id(13)] internal byte[] RecentEventHashesPacked { get => RecentEventHashes.Stored; set => RecentEventHashes = EventHashWindow.FromStored(value); }
 
     /// <summary>Id 4 held the hashes as a list; a state written before they were packed still loads through it.</summary>
-    [Id(4)] internal List<ulong>? RecentEventHashesAsList { get => null; set => RecentEventHashes = value ?? RecentEventHashes; }
+    [Id(4)] internal List<ulong>? RecentEventHashesAsList { get => null; set => RecentEventHashes = value is null ? RecentEventHashes : new(value); }
 
     /// <summary>Per campaign, when a coaching last passed this user's delivery-limit check: the delivery-limit clock.</summary>
     [Id(5)] public Dictionary<string, long> LastCoachedAtMs { get; set; } = new(StringComparer.Ordinal);
@@ -105,6 +74,75 @@ public sealed class UserState
     [Id(6)] internal List<string>? CoachingIdsAsText { get => null; set => CoachingIds = value is null ? CoachingIds : new(value); }
 
     [Id(9)] internal List<string>? WatchedCoachingsAsText { get => null; set => WatchedCoachings = value is null ? WatchedCoachings : new(value); }
+}
+
+/// <summary>
+/// A user's recent event-id hashes, oldest first, held the way the user's state stores them: 8 bytes each,
+/// little-endian, in one array. A full window (the busy users, written with nearly every batch) is stored without a
+/// copy: <see cref="Stored"/> hands over the array itself, which the serializer only reads during the write.
+/// </summary>
+public sealed class EventHashWindow : IReadOnlyList<ulong>
+{
+    /// <summary>The hashes in order: the first <see cref="Count"/> × 8 bytes are in use. The capacity doubles from
+    /// a power of two, so a window of <see cref="UserGrain.DuplicateWindow"/> (a power of two) fills it exactly.</summary>
+    private byte[] _bytes = [];
+    private int _count;
+
+    public EventHashWindow()
+    {
+    }
+
+    public EventHashWindow(IEnumerable<ulong> hashes)
+    {
+        foreach (var hash in hashes)
+        {
+            Add(hash);
+        }
+    }
+
+    public int Count => _count;
+
+    public ulong this[int index] => (uint)index < (uint)_count
+        ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(_bytes.AsSpan(index * sizeof(ulong)))
+        : throw new ArgumentOutOfRangeException(nameof(index));
+
+    /// <summary>The stored form: the array itself when it is full, else a copy of the part in use.</summary>
+    public byte[] Stored => _bytes.Length == _count * sizeof(ulong) ? _bytes : _bytes.AsSpan(0, _count * sizeof(ulong)).ToArray();
+
+    public static EventHashWindow FromStored(byte[] stored) =>
+        new() { _bytes = stored.AsSpan(0, stored.Length / sizeof(ulong) * sizeof(ulong)).ToArray(), _count = stored.Length / sizeof(ulong) };
+
+    public void Add(ulong hash)
+    {
+        if (_bytes.Length < (_count + 1) * sizeof(ulong))
+        {
+            Array.Resize(ref _bytes, Math.Max(16 * sizeof(ulong), 2 * _bytes.Length));
+        }
+
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(_bytes.AsSpan(_count * sizeof(ulong)), hash);
+        _count++;
+    }
+
+    public void RemoveOldest()
+    {
+        if (_count == 0)
+        {
+            throw new InvalidOperationException("the window is empty");
+        }
+
+        _count--;
+        _bytes.AsSpan(sizeof(ulong), _count * sizeof(ulong)).CopyTo(_bytes);
+    }
+
+    public IEnumerator<ulong> GetEnumerator()
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>
@@ -505,13 +543,13 @@ public sealed partial class UserGrain(
         }
 
         var hashes = state.State.RecentEventHashes;
-        hashes.Add(hash);
-        if (hashes.Count > DuplicateWindow)
+        if (hashes.Count >= DuplicateWindow)
         {
             _seen.Remove(hashes[0]);
-            hashes.RemoveAt(0);
+            hashes.RemoveOldest();
         }
 
+        hashes.Add(hash);
         return true;
     }
 

@@ -1,4 +1,5 @@
 using SecurityCoach.Tests.Infrastructure;
+using SecurityCoach.Users;
 
 namespace SecurityCoach.Tests.Pipeline;
 
@@ -88,6 +89,31 @@ public sealed class CoachingPipelineTests(ClusterFixture fixture)
         var coaching = Assert.Single(view.Coachings);
         await CoachingWhen(tenantId, coaching.CoachingId, c => c.Summary.Status == CoachingStatus.Delivered, "delivered");
         Assert.Single(fixture.Webhooks.ReceivedAt(hook));
+    }
+
+    [Fact]
+    public async Task An_event_id_counts_once_while_it_is_among_the_users_last_1024_and_the_window_outlives_the_activation()
+    {
+        // No campaign: only the user's count and window are at work.
+        var tenantId = TestEvents.NewTenantId();
+        const string userKey = "window@example.com";
+        var first = UserGrain.DuplicateWindow + 1;
+        for (var start = 0; start < first; start += 100)
+        {
+            await fixture.Publish([.. Enumerable.Range(start, Math.Min(100, first - start)).Select(i => TestEvents.Detection(tenantId, userKey, $"evt-{i}"))]);
+        }
+
+        await UserWhen(tenantId, userKey, v => v.EventCount == first, "every distinct event counted");
+        // The window now holds evt-1 … evt-1024, and a new activation must read it back from storage.
+        await fixture.Cluster.DeactivateAsync(User(tenantId, userKey));
+
+        // evt-1 and evt-1024 are in the window; evt-0 left it with the 1,025th event; the marker is new.
+        await fixture.Publish(
+            TestEvents.Detection(tenantId, userKey, "evt-1"), TestEvents.Detection(tenantId, userKey, "evt-1024"),
+            TestEvents.Detection(tenantId, userKey, "evt-0"), TestEvents.Detection(tenantId, userKey, "evt-marker"));
+
+        var view = await UserWhen(tenantId, userKey, v => v.EventCount >= first + 2, "replay batch processed");
+        Assert.Equal(first + 2, view!.EventCount);
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class UserStateFormatTests : IDisposable
     {
         var random = new Random(7);
         var hashes = Enumerable.Range(0, UserGrain.DuplicateWindow).Select(_ => (ulong)random.NextInt64() | (1UL << 63)).ToList();
-        var state = new UserState { EventCount = 3, RecentEventHashes = hashes };
+        var state = new UserState { EventCount = 3, RecentEventHashes = new(hashes) };
 
         var stored = Storage.Serialize(state);
         var read = Storage.Deserialize<UserState>(stored)!;
@@ -64,6 +64,32 @@ public sealed class UserStateFormatTests : IDisposable
         Assert.Equal(3, read.EventCount);
         // One by one, hashes with the top bit set took 10 bytes each.
         Assert.InRange(stored.ToMemory().Length, hashes.Count * 8, hashes.Count * 8 + 128);
+    }
+
+    [Fact]
+    public void The_window_keeps_the_newest_hashes_oldest_first_as_they_come_and_go()
+    {
+        var window = new EventHashWindow();
+        for (ulong hash = 1; hash <= 40; hash++)
+        {
+            if (window.Count == 32)
+            {
+                window.RemoveOldest();
+            }
+
+            window.Add(hash * 0x0101_0101_0101_0101);
+        }
+
+        var expected = Enumerable.Range(9, 32).Select(i => (ulong)i * 0x0101_0101_0101_0101).ToList();
+        Assert.Equal(expected, window);
+        Assert.Equal(expected[0], window[0]);
+        Assert.Equal(expected, EventHashWindow.FromStored(window.Stored));
+        // Full (32 is a power of two): the stored form is the window's own array, not a copy.
+        Assert.Same(window.Stored, window.Stored);
+        Assert.Equal(32 * 8, window.Stored.Length);
+        window.RemoveOldest();
+        Assert.Equal(31 * 8, window.Stored.Length);
+        Assert.Equal(expected.Skip(1), EventHashWindow.FromStored(window.Stored));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed partial class CoachingGrain
     }
 
     /// <summary>The execution's input: who, what and which campaign; small, since every state's input is kept in the trace.</summary>
-    private string WorkflowInput(CoachingRequest request) => new JsonObject
+    private JsonObject WorkflowInput(CoachingRequest request) => new()
     {
         ["coachingId"] = _coachingId,
         ["tenantId"] = request.TenantId,
@@ -28,7 +28,7 @@ public sealed partial class CoachingGrain
         ["eventId"] = request.Event.EventId,
         ["vendor"] = request.Event.Vendor,
         ["eventTime"] = DateTimeOffset.FromUnixTimeMilliseconds(request.Event.TimeMs),
-    }.ToJsonString();
+    };
 
     private async Task<WorkflowEvent> RunStep(string step, string? failureError, WorkflowCommand.RunTask task, CancellationToken cancellationToken)
     {

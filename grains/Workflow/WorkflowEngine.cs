@@ -22,19 +22,34 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
     /// <exception cref="ArgumentException"><paramref name="inputJson"/> is not JSON.</exception>
     public ExecutionState Start(string executionId, string? inputJson, DateTimeOffset now)
     {
-        string input;
+        JsonNode? input;
         try
         {
-            input = Serialize(JsonNode.Parse(string.IsNullOrWhiteSpace(inputJson) ? "{}" : inputJson));
+            input = JsonNode.Parse(string.IsNullOrWhiteSpace(inputJson) ? "{}" : inputJson);
         }
         catch (JsonException e)
         {
             throw new ArgumentException($"execution input is not JSON: {e.Message}", nameof(inputJson), e);
         }
 
-        var state = new ExecutionState { ExecutionId = executionId, InputJson = input, StartedAt = now };
-        state.Frames.Add(new ExecutionFrame { StateName = Definition.StartAt, InputJson = input, EnteredAt = now });
-        state.History.Add(new HistoryEvent { Id = 1, Timestamp = now, Type = HistoryEventType.ExecutionStarted, Input = input });
+        return StartWith(executionId, input, now);
+    }
+
+    /// <summary>
+    /// A new execution of an input the caller built as a document, which the engine takes over (the caller must not
+    /// change it afterwards): it is written out once, and the first state reads the document itself rather than
+    /// parsing that text again. Nothing runs until <see cref="Advance"/>.
+    /// </summary>
+    public ExecutionState Start(string executionId, JsonNode input, DateTimeOffset now) => StartWith(executionId, input, now);
+
+    private ExecutionState StartWith(string executionId, JsonNode? input, DateTimeOffset now)
+    {
+        var text = Serialize(input);
+        var state = new ExecutionState { ExecutionId = executionId, InputJson = text, StartedAt = now };
+        var frame = new ExecutionFrame { StateName = Definition.StartAt, InputJson = text, EnteredAt = now };
+        KeepInput(frame, input);
+        state.Frames.Add(frame);
+        state.History.Add(new HistoryEvent { Id = 1, Timestamp = now, Type = HistoryEventType.ExecutionStarted, Input = text });
         return state;
     }
 

@@ -120,6 +120,28 @@ public sealed class DataFlowTests
         Assert.StartsWith("States.Runtime:", RunTask("", "{}", "not json").Output, StringComparison.Ordinal);
 
     [Fact]
+    public void An_execution_started_from_a_document_runs_and_reads_as_one_started_from_its_text()
+    {
+        const string asl = """
+            { "StartAt": "P", "States": {
+                "P": { "Type": "Pass", "Result": 2, "ResultPath": "$.b", "Next": "T" },
+                "T": { "Type": "Task", "Resource": "work", "Parameters": { "whole.$": "$$.Execution.Input" }, "End": true } } }
+            """;
+        var fromText = new WorkflowRunner(asl).On("work", TaskOutcome.Ok("{}"));
+        fromText.Run("""{"a":1}""");
+        var fromDocument = new WorkflowRunner(asl).On("work", TaskOutcome.Ok("{}"));
+        fromDocument.State = fromDocument.Engine.Start("exec-1", new JsonObject { ["a"] = 1 }, fromDocument.Now);
+        fromDocument.RunToEnd();
+
+        // The first state changed the document it was handed; the execution's input is still what it started with.
+        Assert.Equal("""{"a":1}""", fromDocument.State.InputJson);
+        Assert.Equal("""{"whole":{"a":1}}""", Assert.Single(fromDocument.Calls).InputJson);
+        Assert.Equal(
+            fromText.State.History.Select(e => (e.Type, e.State, e.Input, e.Output)),
+            fromDocument.State.History.Select(e => (e.Type, e.State, e.Input, e.Output)));
+    }
+
+    [Fact]
     public void Start_refuses_input_that_is_not_json()
     {
         var runner = new WorkflowRunner("""{ "StartAt": "P", "States": { "P": { "Type": "Pass", "End": true } } }""");

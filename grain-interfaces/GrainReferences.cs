@@ -24,7 +24,7 @@ public static class GrainReferences
         // not remembered: the next call asks again.
         if (!grainId.Type.ToString()!.StartsWith(GrainTypePrefix.SystemPrefix, StringComparison.Ordinal))
         {
-            Resolved<T>.Types = (grainId.Type, ((GrainReference)(object)reference).InterfaceType);
+            Resolved<T>.Types = new ResolvedTypes(grainId.Type, ((GrainReference)(object)reference).InterfaceType);
         }
 
         return reference;
@@ -33,6 +33,9 @@ public static class GrainReferences
     /// <summary>The types Orleans resolved for <typeparamref name="T"/> (the same in every silo and client of a process: they follow from the code).</summary>
     private static class Resolved<T>
     {
-        public static (GrainType Grain, GrainInterfaceType Interface)? Types;
+        /// <summary>A reference, so that a thread reading it while another sets it sees both types or neither.</summary>
+        public static ResolvedTypes? Types;
     }
+
+    private sealed record ResolvedTypes(GrainType Grain, GrainInterfaceType Interface);
 }

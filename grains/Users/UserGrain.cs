@@ -83,8 +83,8 @@ public sealed class UserState
 /// </summary>
 public sealed class EventHashWindow : IReadOnlyList<ulong>
 {
-    /// <summary>The hashes in order: the first <see cref="Count"/> × 8 bytes are in use. The capacity doubles from
-    /// a power of two, so a window of <see cref="UserGrain.DuplicateWindow"/> (a power of two) fills it exactly.</summary>
+    /// <summary>The hashes in order: the first <see cref="Count"/> × 8 bytes are in use. The capacity grows to a power
+    /// of two hashes, so a window of <see cref="UserGrain.DuplicateWindow"/> (a power of two) fills it exactly.</summary>
     private byte[] _bytes = [];
     private int _count;
 
@@ -116,7 +116,7 @@ public sealed class EventHashWindow : IReadOnlyList<ulong>
     {
         if (_bytes.Length < (_count + 1) * sizeof(ulong))
         {
-            Array.Resize(ref _bytes, Math.Max(16 * sizeof(ulong), 2 * _bytes.Length));
+            Array.Resize(ref _bytes, (int)Math.Max(16, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)_count + 1)) * sizeof(ulong));
         }
 
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(_bytes.AsSpan(_count * sizeof(ulong)), hash);

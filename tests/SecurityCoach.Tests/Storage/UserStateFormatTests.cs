@@ -90,6 +90,12 @@ public sealed class UserStateFormatTests : IDisposable
         window.RemoveOldest();
         Assert.Equal(31 * 8, window.Stored.Length);
         Assert.Equal(expected.Skip(1), EventHashWindow.FromStored(window.Stored));
+
+        // Read back part-full (as a new activation does), the window still fills its array exactly.
+        var readBack = EventHashWindow.FromStored(window.Stored);
+        readBack.Add(1);
+        Assert.Equal(32 * 8, readBack.Stored.Length);
+        Assert.Same(readBack.Stored, readBack.Stored);
     }
 
     [Fact]

@@ -34,9 +34,12 @@ public static class LoadCommand
     {
         using var allocations = options.AllocTypes > 0 ? new AllocationSampler() : null;
         using var calls = options.HttpCalls > 0 ? new HttpCallCounter() : null;
-        var report = options.Scenario is "aws-local" or "sqs-raw"
-            ? await RunOnLocalAwsAsync(options, output, log, calls, cancellationToken)
-            : await RunOnLocalSiloAsync(options, log, calls, cancellationToken);
+        var report = options.Scenario switch
+        {
+            "aws-local" or "sqs-raw" => await RunOnLocalAwsAsync(options, output, log, calls, cancellationToken),
+            "http-raw" => await new HttpRawScenario(options, log).RunAsync(cancellationToken),
+            _ => await RunOnLocalSiloAsync(options, log, calls, cancellationToken),
+        };
         await output.WriteLineAsync(report.Summary());
         if (allocations is not null)
         {

@@ -6,7 +6,7 @@ namespace SecurityCoach.Benchmarks.Load;
 public sealed record LoadOptions
 {
     public const string Help = """
-        load --scenario local|activations|aws-local|sqs-raw|workflow [options]
+        load --scenario local|activations|aws-local|sqs-raw|workflow|http-raw [options]
           --target URL          drive a running silo's HTTP API (needs --admin-key); default: start the silo in this process
           --admin-key KEY       the silo's admin key (with --target)
           --sqs-url URL         aws-local, sqs-raw: the SQS endpoint (fauxqs); with neither URL the run starts deploy/local's
@@ -17,6 +17,7 @@ public sealed record LoadOptions
           --receivers N         sqs-raw: concurrent ReceiveMessage/DeleteMessageBatch loops, spread over the queues
                                 (default: one per queue, as the silo's pulling agents)
           --max-backlog N       sqs-raw: senders wait while this many messages are in the queues (default 1000)
+          --body-bytes N        http-raw: bytes of each signed JSON body (default 1500, a coaching webhook's size)
           --tenants N           tenants to create (default 4)
           --users N             users in all, spread over the tenants; per event the user is Zipf-distributed (default 10000;
                                 activations: user grains to activate, default 100000)
@@ -105,6 +106,8 @@ public sealed record LoadOptions
 
     public int WorkflowCount { get; init; } = 10_000;
 
+    public int BodyBytes { get; init; } = 1_500;
+
     public bool ShowHelp { get; init; }
 
     public int UserCount => Users ?? (Scenario == "activations" ? 100_000 : 10_000);
@@ -171,6 +174,7 @@ public sealed record LoadOptions
                 "--alloc-types" => options with { AllocTypes = Positive(name, value) },
                 "--http-calls" => options with { HttpCalls = Positive(name, value) },
                 "--workflows" => options with { WorkflowCount = Positive(name, value) },
+                "--body-bytes" => options with { BodyBytes = Positive(name, value) },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
@@ -185,11 +189,16 @@ public sealed record LoadOptions
             return this;
         }
 
-        if (Scenario is not ("local" or "activations" or "aws-local" or "sqs-raw" or "workflow"))
+        if (Scenario is not ("local" or "activations" or "aws-local" or "sqs-raw" or "workflow" or "http-raw"))
         {
             throw new ArgumentException(Scenario.Length == 0
-                ? "--scenario is required: local, activations, aws-local, sqs-raw or workflow"
-                : $"--scenario {Scenario}: unknown; the scenarios are local, activations, aws-local, sqs-raw and workflow");
+                ? "--scenario is required: local, activations, aws-local, sqs-raw, workflow or http-raw"
+                : $"--scenario {Scenario}: unknown; the scenarios are local, activations, aws-local, sqs-raw, workflow and http-raw");
+        }
+
+        if (Scenario == "http-raw" && (Target is not null || Rate is not null))
+        {
+            throw new ArgumentException("http-raw runs its own client and server in a closed loop: --target and --rate do not apply (see --concurrency, --body-bytes)");
         }
 
         if ((SqsUrl is not null || DynamoDBUrl is not null) && Scenario is not ("aws-local" or "sqs-raw"))

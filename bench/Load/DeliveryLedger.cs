@@ -82,6 +82,9 @@ public sealed class DeliveryLedger
     public static double MillisecondsSince(long timestamp, long now) =>
         (now - timestamp) * 1000.0 / Stopwatch.Frequency;
 
+    /// <summary>A span in <see cref="Stopwatch"/> ticks, to add to a timestamp.</summary>
+    public static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
     private ref long Slot(long seq)
     {
         var index = (int)(seq >> ChunkBits);

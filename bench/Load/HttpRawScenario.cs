@@ -16,7 +16,7 @@ namespace SecurityCoach.Benchmarks.Load;
 /// </summary>
 public sealed class HttpRawScenario(LoadOptions options, TextWriter log)
 {
-    private const string Secret = "bench-webhook-secret-0123456789";
+    private const string Secret = LocalScenario.WebhookSecret;
 
     private readonly LongConcurrentHistogram _latency = LoadReport.NewHistogram();
     private long _measureStart;
@@ -25,7 +25,7 @@ public sealed class HttpRawScenario(LoadOptions options, TextWriter log)
     private long _measured;
     private long _failed;
     private long _badSignatures;
-    private ProcessSnapshot? _atMeasureStart;
+    private Task<ProcessSnapshot>? _atMeasureStart;
 
     public async Task<LoadReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -39,9 +39,9 @@ public sealed class HttpRawScenario(LoadOptions options, TextWriter log)
             $"warm-up {options.Warmup.TotalSeconds:0.#} s, measuring {options.Duration.TotalSeconds:0.#} s");
 
         var start = Stopwatch.GetTimestamp();
-        _measureStart = start + Ticks(options.Warmup);
-        _end = _measureStart + Ticks(options.Duration);
-        _ = SnapshotAtMeasureStartAsync(cancellationToken);
+        _measureStart = start + DeliveryLedger.Ticks(options.Warmup);
+        _end = _measureStart + DeliveryLedger.Ticks(options.Duration);
+        _atMeasureStart = ProcessSnapshot.TakeAfterAsync(options.Warmup, () => null, cancellationToken);
         await Task.WhenAll(Enumerable.Range(0, options.ClosedLoopConcurrency).Select(_ => SendLoopAsync(http, url, body, signature, cancellationToken)));
         var atEnd = ProcessSnapshot.Take();
 
@@ -72,7 +72,7 @@ public sealed class HttpRawScenario(LoadOptions options, TextWriter log)
             detail,
             new LoadCounts(Interlocked.Read(ref _sent), Interlocked.Read(ref _sent), Interlocked.Read(ref _sent) - Interlocked.Read(ref _failed),
                 Interlocked.Read(ref _sent) - Interlocked.Read(ref _failed), measured, Math.Round(seconds, 3), 0),
-            ProcessCost.Between(_atMeasureStart ?? atEnd, atEnd, measured, seconds),
+            ProcessCost.Between(ProcessSnapshot.TakenOr(_atMeasureStart, atEnd), atEnd, measured, seconds),
             null);
     }
 
@@ -116,16 +116,9 @@ public sealed class HttpRawScenario(LoadOptions options, TextWriter log)
     /// <summary>Reads the body and checks its signature, as the local scenario's webhook does; 401 when it does not match.</summary>
     private async Task ReceiveAsync(HttpContext context)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent((int)(context.Request.ContentLength ?? 4096));
+        var (buffer, read) = await WebhookSink.ReadBodyAsync(context.Request);
         try
         {
-            var read = 0;
-            int n;
-            while (read < buffer.Length && (n = await context.Request.Body.ReadAsync(buffer.AsMemory(read))) > 0)
-            {
-                read += n;
-            }
-
             var valid = string.Equals(context.Request.Headers[WebhookChannel.SignatureHeader].ToString(), WebhookChannel.Sign(buffer.AsSpan(0, read), Secret), StringComparison.Ordinal);
             if (!valid)
             {
@@ -148,11 +141,5 @@ public sealed class HttpRawScenario(LoadOptions options, TextWriter log)
         return Encoding.UTF8.GetBytes(head + new string('x', Math.Max(0, bytes - head.Length - tail.Length)) + tail);
     }
 
-    private async Task SnapshotAtMeasureStartAsync(CancellationToken cancellationToken)
-    {
-        await Task.Delay(options.Warmup, cancellationToken);
-        _atMeasureStart = ProcessSnapshot.Take();
-    }
 
-    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 }

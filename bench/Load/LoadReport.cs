@@ -258,6 +258,17 @@ public sealed record ProcessSnapshot(
     TimeSpan Cpu, long Allocated, TimeSpan GcPause, int Gen0, int Gen1, int Gen2,
     IReadOnlyDictionary<string, TimeSpan>? Companions, long MachineBusyTicks, long MachineTotalTicks)
 {
+    /// <summary>A snapshot taken once <paramref name="delay"/> (the warm-up) has passed: the start of a measured window.</summary>
+    public static async Task<ProcessSnapshot> TakeAfterAsync(TimeSpan delay, Func<IReadOnlyDictionary<string, TimeSpan>?> companions, CancellationToken cancellationToken)
+    {
+        await Task.Delay(delay, cancellationToken);
+        return Take(companions());
+    }
+
+    /// <summary>What <see cref="TakeAfterAsync"/> took, or <paramref name="fallback"/> when the run ended before the warm-up did.</summary>
+    public static ProcessSnapshot TakenOr(Task<ProcessSnapshot>? taken, ProcessSnapshot fallback) =>
+        taken is { IsCompletedSuccessfully: true } ? taken.Result : fallback;
+
     public static ProcessSnapshot Take(IReadOnlyDictionary<string, TimeSpan>? companions = null)
     {
         using var process = Process.GetCurrentProcess();

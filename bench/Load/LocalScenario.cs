@@ -24,7 +24,7 @@ namespace SecurityCoach.Benchmarks.Load;
 /// </summary>
 public sealed class LocalScenario(LoadOptions options, Uri target, string adminKey, TextWriter log, LocalAwsEmulators? emulators = null, HttpCallCounter? calls = null)
 {
-    private const string WebhookSecret = "bench-webhook-secret-0123456789";
+    internal const string WebhookSecret = "bench-webhook-secret-0123456789";
 
     // Matches every event the three samples normalize to, through the matchers a real campaign uses.
     private const string MatchEverything = """
@@ -42,7 +42,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
     private long _rejectedEvents;
     private long _measureStart;
     private long _sendEnd;
-    private ProcessSnapshot? _atMeasureStart;
+    private Task<ProcessSnapshot>? _atMeasureStart;
 
     public async Task<LoadReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -71,10 +71,10 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
             $"warm-up {options.Warmup.TotalSeconds:0.#} s, measuring {options.Duration.TotalSeconds:0.#} s{coaching}");
 
         var start = Stopwatch.GetTimestamp();
-        _measureStart = start + Ticks(options.Warmup);
-        var end = _measureStart + Ticks(options.Duration);
+        _measureStart = start + DeliveryLedger.Ticks(options.Warmup);
+        var end = _measureStart + DeliveryLedger.Ticks(options.Duration);
         calls?.Window(_measureStart, end);
-        _ = SnapshotAtMeasureStartAsync(cancellationToken);
+        _atMeasureStart = ProcessSnapshot.TakeAfterAsync(options.Warmup, () => emulators?.CpuTimes(), cancellationToken);
         using (var progress = new Timer(_ => Progress(sink), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)))
         {
             if (options.Rate is { } eventsPerSecond)
@@ -126,18 +126,13 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
             detail.Total,
             detail,
             new LoadCounts(_requests, _ledger.Reserved, accepted, delivered, Interlocked.Read(ref _measuredAccepted), Math.Round(measuredSeconds, 3), Math.Round(drainSeconds, 3)),
-            ProcessCost.Between(_atMeasureStart ?? atSendEnd, atSendEnd, Interlocked.Read(ref _measuredAccepted), measuredSeconds),
+            ProcessCost.Between(ProcessSnapshot.TakenOr(_atMeasureStart, atSendEnd), atSendEnd, Interlocked.Read(ref _measuredAccepted), measuredSeconds),
             null)
         {
             HttpCalls = calls?.PerEvent(Interlocked.Read(ref _measuredAccepted), options.HttpCalls),
         };
     }
 
-    private async Task SnapshotAtMeasureStartAsync(CancellationToken cancellationToken)
-    {
-        await Task.Delay(options.Warmup, cancellationToken);
-        _atMeasureStart = ProcessSnapshot.Take(emulators?.CpuTimes());
-    }
 
     /// <summary>Coachings of measured events per second, from the start of the window to the last of them.</summary>
     private double DeliveredPerSecond(long delivered, long lastDelivery)
@@ -351,7 +346,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
     private async Task<string?> CheckBusiestUserAsync(HttpClient http, (string Id, string ApiKey) tenant, CancellationToken cancellationToken)
     {
         var userKey = EventFactory.UserKey(1, tenant.Id);
-        var deadline = Stopwatch.GetTimestamp() + Ticks(options.Drain);
+        var deadline = Stopwatch.GetTimestamp() + DeliveryLedger.Ticks(options.Drain);
         while (true)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/tenants/{tenant.Id}/users/{Uri.EscapeDataString(userKey)}");
@@ -385,7 +380,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
 
     private async Task DrainAsync(CancellationToken cancellationToken)
     {
-        var deadline = Stopwatch.GetTimestamp() + Ticks(options.Drain);
+        var deadline = Stopwatch.GetTimestamp() + DeliveryLedger.Ticks(options.Drain);
         while (_ledger.DeliveredCount < Interlocked.Read(ref _accepted) && Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(50, cancellationToken);
@@ -426,7 +421,6 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
 
     private static string Invariant(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
 
-    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
     private static async Task EnsureAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {

@@ -47,7 +47,7 @@ public sealed class SqsRawScenario(LoadOptions options, Uri sqsServiceUrl, Local
     private long _emptyReceives;
     private long _measureStart;
     private long _end;
-    private ProcessSnapshot? _atMeasureStart;
+    private Task<ProcessSnapshot>? _atMeasureStart;
 
     public async Task<LoadReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -87,10 +87,10 @@ public sealed class SqsRawScenario(LoadOptions options, Uri sqsServiceUrl, Local
     private async Task<LoadReport> MeasureAsync(AmazonSQSClient sqs, string[] queues, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
-        _measureStart = start + Ticks(options.Warmup);
-        _end = _measureStart + Ticks(options.Duration);
+        _measureStart = start + DeliveryLedger.Ticks(options.Warmup);
+        _end = _measureStart + DeliveryLedger.Ticks(options.Duration);
         calls?.Window(_measureStart, _end);
-        _ = SnapshotAtMeasureStartAsync(cancellationToken);
+        _atMeasureStart = ProcessSnapshot.TakeAfterAsync(options.Warmup, () => emulators?.CpuTimes(), cancellationToken);
 
         using var stopReceiving = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var receivers = Enumerable.Range(0, options.ReceiverCount)
@@ -107,7 +107,7 @@ public sealed class SqsRawScenario(LoadOptions options, Uri sqsServiceUrl, Local
             // A run bounded by --max-events ends its window when the last send is answered.
             Volatile.Write(ref _end, Math.Min(sendEnd, _end));
 
-            var deadline = sendEnd + Ticks(options.Drain);
+            var deadline = sendEnd + DeliveryLedger.Ticks(options.Drain);
             while (Interlocked.Read(ref _deletedMessages) < Interlocked.Read(ref _acceptedMessages) && Stopwatch.GetTimestamp() < deadline)
             {
                 await Task.Delay(20, cancellationToken);
@@ -316,7 +316,7 @@ public sealed class SqsRawScenario(LoadOptions options, Uri sqsServiceUrl, Local
             detail,
             new LoadCounts(Interlocked.Read(ref _sendCalls), Interlocked.Read(ref _reservedEvents), accepted, deleted, measuredEvents,
                 Math.Round(measuredSeconds, 3), Math.Round(drainSeconds, 3)),
-            ProcessCost.Between(_atMeasureStart ?? atEnd, atEnd, measuredEvents, measuredSeconds),
+            ProcessCost.Between(ProcessSnapshot.TakenOr(_atMeasureStart, atEnd), atEnd, measuredEvents, measuredSeconds),
             null)
         {
             HttpCalls = calls?.PerEvent(measuredEvents, options.HttpCalls),
@@ -327,11 +327,6 @@ public sealed class SqsRawScenario(LoadOptions options, Uri sqsServiceUrl, Local
         };
     }
 
-    private async Task SnapshotAtMeasureStartAsync(CancellationToken cancellationToken)
-    {
-        await Task.Delay(options.Warmup, cancellationToken);
-        _atMeasureStart = ProcessSnapshot.Take(emulators?.CpuTimes());
-    }
 
     private void Progress()
     {
@@ -373,5 +368,4 @@ public sealed class SqsRawScenario(LoadOptions options, Uri sqsServiceUrl, Local
 
     private static string Invariant(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
 
-    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 }

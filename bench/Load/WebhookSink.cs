@@ -53,26 +53,32 @@ public sealed class WebhookSink : IAsyncDisposable
 
     public string HookFor(string tenantId) => $"{BaseUrl}/hooks/{tenantId}";
 
+    /// <summary>The whole request body in an array rented from the shared pool (the caller returns it) and its length.</summary>
+    internal static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max((int)(request.ContentLength ?? 0), 4096));
+        var read = 0;
+        int n;
+        while ((n = await request.Body.ReadAsync(buffer.AsMemory(read))) > 0)
+        {
+            read += n;
+            if (read == buffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                buffer.AsSpan(0, read).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+        }
+
+        return (buffer, read);
+    }
+
     private async Task HandleAsync(HttpContext context)
     {
-        var length = (int)(context.Request.ContentLength ?? 0);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 4096));
+        var (buffer, read) = await ReadBodyAsync(context.Request);
         try
         {
-            var read = 0;
-            int n;
-            while ((n = await context.Request.Body.ReadAsync(buffer.AsMemory(read))) > 0)
-            {
-                read += n;
-                if (read == buffer.Length)
-                {
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, read).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-            }
-
             Record(buffer.AsSpan(0, read), context.Request.Headers[WebhookChannel.SignatureHeader].ToString());
         }
         finally

@@ -8,6 +8,9 @@ public sealed class ApiOptions
     /// <summary>The admin key (header X-Api-Key) that may create tenants and act on any tenant.</summary>
     public string? AdminApiKey { get; set; }
 
+    /// <summary>More admin keys, valid beside <see cref="AdminApiKey"/>: the overlap of a rotation (read live, no restart).</summary>
+    public string[] AdminApiKeys { get; set; } = [];
+
     /// <summary>The largest ingest body accepted, in bytes. Default 5 MiB.</summary>
     public long MaxIngestBodyBytes { get; set; } = 5 * 1024 * 1024;
 

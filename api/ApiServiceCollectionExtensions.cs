@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Routing;
@@ -29,7 +31,14 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<IAuditLog, NullAuditLog>();
         services.AddSingleton<IValidateOptions<ApiOptions>, IngestTimeZonesValidator>();
         services.AddSingleton<VendorTimeZones>();
-        services.AddSingleton<CallerResolver>();
+        services.AddSingleton<AdminKeys>();
+        services.AddSingleton<TenantDirectoryCache>();
+        services.AddSingleton<FailedAuthenticationLimiter>();
+        services.AddAuthentication(ApiKeyClaims.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyClaims.Scheme, null);
+        services.AddAuthorization(ApiPolicies.Add);
+        services.AddSingleton<IAuthorizationHandler, TenantAccessHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         services.AddSingleton<TenantRateLimiter>();
         services.AddSingleton<IngestPipeline>();
         services.TryAddSingleton<UserDirectoryCache>();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using SecurityCoach.Api.Auth;
 
 namespace SecurityCoach.Api;
 
@@ -62,17 +63,21 @@ public static class CoachingApi
 {
     public static IEndpointRouteBuilder MapCoachingApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/tenants/{tenantId}/coachings").WithTags("Coachings");
+        var api = app.MapTenantGroup("/coachings").WithTags("Coachings");
 
         api.MapGet("/", ListCoachings)
+            .RequireAuthorization(ApiPolicies.TenantRead)
             .WithName("ListCoachings")
             .WithSummary("The tenant's failed coachings, newest first (status=Failed).");
 
         api.MapGet("/{coachingId}", GetCoaching)
+            .RequireAuthorization(ApiPolicies.TenantRead)
             .WithName("GetCoaching")
             .WithSummary("One coaching: every delivery attempt (time, outcome, error, the wait before the next) and its workflow's execution trace.");
 
         api.MapPost("/{coachingId}/retry", RetryCoaching)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
+            .Audited("coaching.retry", "coachingId")
             .WithName("RetryCoaching")
             .WithSummary("Resume a Failed coaching from the state that failed (its retriers start over); channels that accepted the tip are not sent it again.");
 
@@ -82,12 +87,6 @@ public static class CoachingApi
     public static async Task<Results<Ok<FailedCoaching[]>, ProblemHttpResult>> ListCoachings(
         HttpContext context, string tenantId, string? status, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
-        {
-            return problem!;
-        }
-
         if (!string.Equals(status, nameof(CoachingStatus.Failed), StringComparison.OrdinalIgnoreCase))
         {
             return Problems.Invalid([new FieldError("status", "only status=Failed is listed; read one coaching with GET …/coachings/{coachingId}")]);
@@ -99,12 +98,6 @@ public static class CoachingApi
     public static async Task<Results<Ok<CoachingResponse>, ProblemHttpResult>> GetCoaching(
         HttpContext context, string tenantId, string coachingId, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
-        {
-            return problem!;
-        }
-
         var view = await services.Grains.Reference<ICoachingGrain>(GrainKeys.Coaching(tenantId, coachingId)).GetView();
         return view is null
             ? Problems.NotFound("coaching-not-found", $"Tenant '{tenantId}' has no coaching '{coachingId}'.")
@@ -114,12 +107,6 @@ public static class CoachingApi
     public static async Task<Results<Accepted<CoachingSummary>, ProblemHttpResult>> RetryCoaching(
         HttpContext context, string tenantId, string coachingId, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
-        {
-            return problem!;
-        }
-
         var grain = services.Grains.Reference<ICoachingGrain>(GrainKeys.Coaching(tenantId, coachingId));
         if (await grain.Retry() is { } resumed)
         {

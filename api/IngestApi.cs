@@ -28,7 +28,7 @@ public sealed record RejectedEvent(
 public sealed record IngestResponse(int Accepted, RejectedEvent[] Rejected, string[] EventIds, int Unmapped);
 
 /// <summary>Dependencies of the ingest endpoint.</summary>
-public sealed record IngestServices(CallerResolver Callers, IOptions<ApiOptions> Options, IngestPipeline Pipeline);
+public sealed record IngestServices(IOptions<ApiOptions> Options, IngestPipeline Pipeline);
 
 /// <summary>
 /// <c>POST /v1/ingest/{vendor}</c>: authenticate the tenant key, check the vendor and media type, read the body, and
@@ -44,6 +44,7 @@ public static class IngestApi
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/ingest/{vendor}", Ingest)
+            .RequireAuthorization(ApiPolicies.Ingest)
             .WithTags("Ingest")
             .WithName("Ingest")
             .WithSummary("Ingest vendor events: one JSON object, a JSON array of objects, NDJSON, or log lines for syslog/CSV vendors (tenant key).")
@@ -55,16 +56,8 @@ public static class IngestApi
     public static async Task<Results<Accepted<IngestResponse>, ProblemHttpResult>> Ingest(
         HttpContext context, string vendor, [AsParameters] IngestServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveAsync(context);
-        if (caller is null)
-        {
-            return problem!;
-        }
-
-        if (caller.TenantId is not { } tenantId)
-        {
-            return Problems.Forbidden("Ingestion needs a tenant key: events always belong to the key's tenant.");
-        }
+        // The policy admits only a tenant key; its tenant, never the body's, owns the events.
+        var tenantId = context.User.TenantId()!;
 
         if (!EventNormalizers.TryGet(vendor, out var normalizer))
         {

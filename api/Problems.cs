@@ -14,8 +14,21 @@ public static class Problems
     public static ProblemHttpResult Unauthorized(string detail) =>
         Make(StatusCodes.Status401Unauthorized, "unauthorized", "Missing or invalid API key", detail);
 
-    public static ProblemHttpResult Forbidden(string detail) =>
-        Make(StatusCodes.Status403Forbidden, "forbidden", "Not allowed for this API key", detail);
+    public static ProblemHttpResult Forbidden(string detail, string? missingScope = null) =>
+        Make(StatusCodes.Status403Forbidden, "forbidden", "Not allowed for this API key", detail,
+            missingScope is null ? null : new Dictionary<string, object?> { ["missingScope"] = missingScope });
+
+    /// <summary>429 for a client that spent its budget of failed authentications on a tenant.</summary>
+    public static ProblemHttpResult TooManyFailedAttempts(int retryAfterSeconds) =>
+        Make(StatusCodes.Status429TooManyRequests, "too-many-failed-attempts", "Too many failed attempts",
+            $"This client sent too many keys that are not valid for this tenant; try again after {retryAfterSeconds} s.",
+            new Dictionary<string, object?> { ["retryAfterSeconds"] = retryAfterSeconds });
+
+    /// <summary>409 for a change that would take the tenant over one of its quotas.</summary>
+    public static ProblemHttpResult QuotaExceeded(QuotaExceeded quota) =>
+        Make(StatusCodes.Status409Conflict, "quota-exceeded", "Quota exceeded",
+            $"The tenant already holds its quota of {quota.Limit} {quota.Quota}; remove one, or ask the operator to raise the quota (PUT /v1/tenants/{{tenantId}}/quotas).",
+            new Dictionary<string, object?> { ["quota"] = quota.Quota, ["limit"] = quota.Limit });
 
     public static ProblemHttpResult NotFound(string kind, string detail) =>
         Make(StatusCodes.Status404NotFound, kind, "Not found", detail);

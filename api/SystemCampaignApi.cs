@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using SecurityCoach.Api.Auth;
 using SecurityCoach.Api.Http;
 
 namespace SecurityCoach.Api;
@@ -46,18 +47,23 @@ public static class SystemCampaignApi
 {
     public static IEndpointRouteBuilder MapSystemCampaignApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/tenants/{tenantId}/system-campaigns").WithTags("System campaigns");
+        var api = app.MapTenantGroup("/system-campaigns").WithTags("System campaigns");
 
         api.MapGet("/", ListSystemCampaigns)
+            .RequireAuthorization(ApiPolicies.TenantRead)
             .WithName("ListSystemCampaigns")
             .WithSummary("The built-in campaigns: pattern, tip, default weight, vendors, and whether the tenant has enabled each.");
 
         api.MapPost("/{systemId}/enable", EnableSystemCampaign)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
+            .Audited("system-campaign.enable", "systemId")
             .WithName("EnableSystemCampaign")
             .WithSummary("Enable a built-in campaign with its delivery channels (optionally deliveryLimit, testMode, riskWeight); enabling again replaces them.")
             .Accepts<EnableSystemCampaignRequest>("application/json");
 
         api.MapPost("/{systemId}/disable", DisableSystemCampaign)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
+            .Audited("system-campaign.disable", "systemId")
             .WithName("DisableSystemCampaign")
             .WithSummary("Disable a built-in campaign: no event matches it from the next batch on. Disabling one that is off is not an error.");
 
@@ -67,11 +73,7 @@ public static class SystemCampaignApi
     public static async Task<Results<Ok<SystemCampaignResponse[]>, ProblemHttpResult>> ListSystemCampaigns(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
+        var tenant = services.Tenant(tenantId);
 
         var set = await tenant.GetCampaigns();
         var stored = set.Campaigns.ToDictionary(c => c.CampaignId, StringComparer.Ordinal);
@@ -83,11 +85,7 @@ public static class SystemCampaignApi
     public static async Task<Results<Ok<SystemCampaignResponse>, ProblemHttpResult>> EnableSystemCampaign(
         HttpContext context, string tenantId, string systemId, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
+        var tenant = services.Tenant(tenantId);
 
         if (!SystemCampaigns.TryGet(systemId, out var system))
         {
@@ -129,11 +127,7 @@ public static class SystemCampaignApi
     public static async Task<Results<NoContent, ProblemHttpResult>> DisableSystemCampaign(
         HttpContext context, string tenantId, string systemId, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
+        var tenant = services.Tenant(tenantId);
 
         if (!SystemCampaigns.TryGet(systemId, out _))
         {

@@ -76,15 +76,16 @@ public sealed record CoachingSummaryResponse(string CoachingId, string CampaignI
 
 public sealed record UserResponse(string UserKey, double RiskScore, long EventCount, DateTimeOffset? LastEventAt, CoachingSummaryResponse[] Coachings);
 
-public sealed record CreateKeyRequest(string? Name);
-
-public sealed record ApiKeyResponse(string KeyId, string Name, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt)
+public sealed record ApiKeyResponse(string KeyId, string Name, string[] Scopes, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt)
 {
-    public static ApiKeyResponse From(ApiKeyInfo info) => new(info.KeyId, info.Name, info.CreatedAt, info.LastUsedAt);
+    public static ApiKeyResponse From(ApiKeyInfo info) => new(info.KeyId, info.Name, info.Scopes, info.CreatedAt, info.LastUsedAt);
 }
 
 /// <summary>A new key: the only time the key itself is shown.</summary>
-public sealed record CreatedKeyResponse(string KeyId, string Name, DateTimeOffset CreatedAt, string ApiKey);
+public sealed record CreatedKeyResponse(string KeyId, string Name, string[] Scopes, DateTimeOffset CreatedAt, string ApiKey);
+
+/// <summary>A page of the audit log, newest first; pass <see cref="Next"/> as <c>cursor</c> for the page after it.</summary>
+public sealed record AuditPageResponse(AdminAuditEntry[] Entries, long? Next);
 
 /// <summary>Quiet hours as a body: local times "HH:mm" and an IANA time zone.</summary>
 public sealed record QuietHoursBody(string? Start, string? End, string? TimeZone)
@@ -106,97 +107,119 @@ public sealed record PreferencesBody(string? TimeZone, QuietHoursBody? QuietHour
 public sealed record PreferencesResponse(string UserKey, string? TimeZone, QuietHours? QuietHours);
 
 /// <summary>Dependencies of the tenant endpoints.</summary>
-public sealed record TenantServices(IGrainFactory Grains, CallerResolver Callers)
+public sealed record TenantServices(IGrainFactory Grains)
 {
-    /// <summary>The tenant's grain when the caller may act on it and it exists; else the 401, 403 or 404 to answer.</summary>
-    public async ValueTask<(ITenantGrain? Tenant, ProblemHttpResult? Problem)> AuthorizedTenantAsync(HttpContext context, string tenantId)
-    {
-        var (caller, problem) = await Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
-        {
-            return (null, problem);
-        }
-
-        var tenant = Grains.Reference<ITenantGrain>(tenantId);
-        return await tenant.Exists()
-            ? (tenant, null)
-            : (null, Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist."));
-    }
+    public ITenantGrain Tenant(string tenantId) => Grains.Reference<ITenantGrain>(tenantId);
 }
 
-/// <summary>Tenants, their campaigns and their users: <c>/v1/tenants</c>.</summary>
+/// <summary>A key to make: a name and its scopes (absent: all of <see cref="ApiKeyScopes"/>).</summary>
+public sealed record CreateKeyRequest(string? Name, string[]? Scopes);
+
+/// <summary>The operator's quotas for one tenant; a null member keeps the setting.</summary>
+public sealed record QuotasRequest(int? Campaigns, int? Workflows, int? ApiKeys, int? CoachingsPerBatch, int? CoachingStartsPerMinute);
+
+/// <summary>Tenants, their campaigns, settings, keys, quotas and users: <c>/v1/tenants</c>.</summary>
 public static class TenantApi
 {
     public static IEndpointRouteBuilder MapTenantApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/tenants").WithTags("Tenants");
-
-        api.MapPost("/", CreateTenant)
+        app.MapGroup("/v1/tenants").WithTags("Tenants").MapPost("/", CreateTenant)
+            .RequireAuthorization(ApiPolicies.Operator)
             .WithName("CreateTenant")
             .WithSummary("Create a tenant (admin key); the answer holds the tenant's API key, shown only once.")
             .Accepts<CreateTenantRequest>("application/json");
 
-        api.MapPut("/{tenantId}/campaigns/{campaignId}", PutCampaign)
+        var api = app.MapTenantGroup("").WithTags("Tenants");
+
+        api.MapPut("/campaigns/{campaignId}", PutCampaign)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
+            .Audited("campaign.put", "campaignId")
             .WithName("PutCampaign")
-            .WithSummary("Create or replace a coaching campaign (admin key or the tenant's key).")
+            .WithSummary("Create or replace a coaching campaign (admin key or a tenant key with the admin scope).")
             .Accepts<CampaignRequest>("application/json");
 
-        api.MapGet("/{tenantId}/campaigns", ListCampaigns)
+        api.MapGet("/campaigns", ListCampaigns)
+            .RequireAuthorization(ApiPolicies.TenantRead)
             .WithName("ListCampaigns")
             .WithSummary("List the tenant's campaigns.");
 
-        api.MapPut("/{tenantId}/settings", PutSettings)
+        api.MapPut("/settings", PutSettings)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
+            .Audited("settings.put")
             .WithName("PutSettings")
             .WithSummary("Set the tenant's settings: the alert channel that hears of failed coachings, and the users' default quiet hours.")
             .Accepts<SettingsRequest>("application/json");
 
-        api.MapGet("/{tenantId}/settings", GetSettings)
+        api.MapGet("/settings", GetSettings)
+            .RequireAuthorization(ApiPolicies.TenantRead)
             .WithName("GetSettings")
             .WithSummary("The tenant's settings (channel secrets are never returned).");
 
-        api.MapPost("/{tenantId}/keys", CreateKey)
+        api.MapPut("/quotas", PutQuotas)
+            .RequireAuthorization(ApiPolicies.Operator)
+            .Audited("quotas.put")
+            .WithName("PutQuotas")
+            .WithSummary("Set this tenant's quotas where they differ from the operator's settings (admin key only; null keeps the setting).")
+            .Accepts<QuotasRequest>("application/json");
+
+        api.MapGet("/quotas", GetQuotas)
+            .RequireAuthorization(ApiPolicies.TenantRead)
+            .WithName("GetQuotas")
+            .WithSummary("The quotas that apply to the tenant.");
+
+        api.MapPost("/keys", CreateKey)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
+            .Audited("key.create", static (_, result) => ((result as IValueHttpResult)?.Value as CreatedKeyResponse)?.KeyId)
             .WithName("CreateApiKey")
-            .WithSummary("Add an API key to the tenant (admin key or a tenant key); the answer is the only time the key is shown.")
+            .WithSummary("Add an API key with its scopes (ingest, read, admin; default all); the answer is the only time the key is shown.")
             .Accepts<CreateKeyRequest>("application/json");
 
-        api.MapGet("/{tenantId}/keys", ListKeys)
+        api.MapGet("/keys", ListKeys)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
             .WithName("ListApiKeys")
-            .WithSummary("The tenant's live keys: id, name, created and last used (never the key).");
+            .WithSummary("The tenant's live keys: id, name, scopes, created and last used (never the key).");
 
-        api.MapDelete("/{tenantId}/keys/{keyId}", RevokeKey)
+        api.MapDelete("/keys/{keyId}", RevokeKey)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
+            .Audited("key.revoke", "keyId")
             .WithName("RevokeApiKey")
             .WithSummary("Revoke a key at once.");
 
-        api.MapGet("/{tenantId}/users/{userKey}", GetUser)
+        api.MapGet("/audit", GetAudit)
+            .RequireAuthorization(ApiPolicies.TenantRead)
+            .WithName("GetAuditLog")
+            .WithSummary("The tenant's administrative actions, newest first: which key changed which campaign, workflow, alias table, key or setting, and when.");
+
+        api.MapGet("/users/{userKey}", GetUser)
+            .RequireAuthorization(ApiPolicies.TenantRead)
             .WithName("GetUser")
             .WithSummary("A user's risk score, event count and coachings.");
 
-        api.MapPut("/{tenantId}/users/{userKey}/preferences", PutPreferences)
+        api.MapPut("/users/{userKey}/preferences", PutPreferences)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
+            .Audited("preferences.put", "userKey")
             .WithName("PutUserPreferences")
             .WithSummary("Set a user's own time zone and quiet hours (null: the tenant's apply); a user need not have had an event yet.")
             .Accepts<PreferencesBody>("application/json");
 
-        api.MapGet("/{tenantId}/users/{userKey}/preferences", GetPreferences)
+        api.MapGet("/users/{userKey}/preferences", GetPreferences)
+            .RequireAuthorization(ApiPolicies.TenantRead)
             .WithName("GetUserPreferences")
             .WithSummary("A user's own time zone and quiet hours (both null when never set).");
 
         return app;
     }
 
+    /// <summary>
+    /// A group under <c>/v1/tenants/{tenantId}</c>{<paramref name="prefix"/>}: unknown tenants answer 404 before any
+    /// handler runs. Each route states the policy it needs.
+    /// </summary>
+    public static RouteGroupBuilder MapTenantGroup(this IEndpointRouteBuilder app, string prefix) =>
+        app.MapGroup("/v1/tenants/{tenantId}" + prefix).AddEndpointFilter<TenantExistsFilter>();
+
     public static async Task<Results<Created<CreateTenantResponse>, ProblemHttpResult>> CreateTenant(
-        HttpContext context, [AsParameters] TenantServices services)
+        HttpContext context, [AsParameters] TenantServices services, TenantDirectoryCache directory)
     {
-        var (caller, problem) = await services.Callers.ResolveAsync(context);
-        if (caller is null)
-        {
-            return problem!;
-        }
-
-        if (!caller.IsAdmin)
-        {
-            return Problems.Forbidden("Creating tenants needs the admin key.");
-        }
-
         var (request, bodyProblem) = await RequestBody.ReadJsonAsync<CreateTenantRequest>(context.Request, context.RequestAborted);
         if (request is null)
         {
@@ -219,22 +242,20 @@ public static class TenantApi
             return Problems.Invalid(errors);
         }
 
-        var apiKey = ApiKeys.NewTenantKey(request.TenantId!);
-        var created = await services.Grains.Reference<ITenantGrain>(request.TenantId!).Create(request.Name!.Trim(), ApiKeys.Hash(apiKey));
+        var tenantId = request.TenantId!;
+        // Listed first: a tenant that exists is always in the directory authentication asks (ITenantDirectoryGrain).
+        await services.Grains.Reference<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).Add(tenantId);
+        directory.Known(tenantId);
+        var apiKey = ApiKeys.NewTenantKey(tenantId);
+        var created = await services.Tenant(tenantId).Create(request.Name!.Trim(), ApiKeys.Hash(apiKey));
         return created == TenantCreation.Created
-            ? TypedResults.Created($"/v1/tenants/{request.TenantId}", new CreateTenantResponse(request.TenantId!, apiKey))
-            : Problems.Conflict("tenant-exists", $"Tenant '{request.TenantId}' already exists.");
+            ? TypedResults.Created($"/v1/tenants/{tenantId}", new CreateTenantResponse(tenantId, apiKey))
+            : Problems.Conflict("tenant-exists", $"Tenant '{tenantId}' already exists.");
     }
 
     public static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> PutCampaign(
         HttpContext context, string tenantId, string campaignId, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
-
         if (!Identifiers.IsValidCampaignId(campaignId))
         {
             return Problems.Invalid([new FieldError("campaignId", "must be 1–64 characters of a-z, 0-9, '-' and '_'")]);
@@ -259,34 +280,27 @@ public static class TenantApi
             return Problems.Invalid(errors);
         }
 
-        var result = await tenant.PutCampaign(campaignId, definition);
-        return result.Campaign is { } stored
-            ? TypedResults.Ok(CampaignResponse.From(stored))
-            : Problems.Invalid(result.Errors);
+        return Answer(await services.Tenant(tenantId).PutCampaign(campaignId, definition));
     }
 
-    public static async Task<Results<Ok<CampaignListResponse>, ProblemHttpResult>> ListCampaigns(
-        HttpContext context, string tenantId, [AsParameters] TenantServices services)
-    {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
+    /// <summary>The answer to a campaign write: the stored campaign, its validation errors, or the quota it would pass.</summary>
+    internal static Results<Ok<CampaignResponse>, ProblemHttpResult> Answer(PutCampaignResult result) =>
+        result switch
         {
-            return problem!;
-        }
+            { Campaign: { } stored } => TypedResults.Ok(CampaignResponse.From(stored)),
+            { Quota: { } quota } => Problems.QuotaExceeded(quota),
+            _ => Problems.Invalid(result.Errors),
+        };
 
-        var set = await tenant.GetCampaigns();
+    public static async Task<Ok<CampaignListResponse>> ListCampaigns(string tenantId, [AsParameters] TenantServices services)
+    {
+        var set = await services.Tenant(tenantId).GetCampaigns();
         return TypedResults.Ok(new CampaignListResponse(set.Version, [.. set.Campaigns.Select(CampaignResponse.From)]));
     }
 
     public static async Task<Results<Ok<SettingsResponse>, ProblemHttpResult>> PutSettings(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
-
         var (request, bodyProblem) = await RequestBody.ReadJsonAsync<SettingsRequest>(context.Request, context.RequestAborted);
         if (request is null)
         {
@@ -294,28 +308,37 @@ public static class TenantApi
         }
 
         var settings = new TenantSettings(request.AlertChannel is { } c ? ToChannel(c) : null, request.QuietHours?.ToQuietHours());
-        var errors = await tenant.PutSettings(settings);
+        var errors = await services.Tenant(tenantId).PutSettings(settings);
         return errors.Length == 0 ? TypedResults.Ok(SettingsResponse.From(settings)) : Problems.Invalid(errors);
     }
 
-    public static async Task<Results<Ok<SettingsResponse>, ProblemHttpResult>> GetSettings(
+    public static async Task<Ok<SettingsResponse>> GetSettings(string tenantId, [AsParameters] TenantServices services) =>
+        TypedResults.Ok(SettingsResponse.From(await services.Tenant(tenantId).GetSettings()));
+
+    public static async Task<Results<Ok<TenantQuotas>, ProblemHttpResult>> PutQuotas(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        return tenant is null ? problem! : TypedResults.Ok(SettingsResponse.From(await tenant.GetSettings()));
+        var (request, bodyProblem) = await RequestBody.ReadJsonAsync<QuotasRequest>(context.Request, context.RequestAborted);
+        if (request is null)
+        {
+            return bodyProblem!;
+        }
+
+        var tenant = services.Tenant(tenantId);
+        var errors = await tenant.PutQuotas(new TenantQuotaOverrides(request.Campaigns, request.Workflows, request.ApiKeys,
+            request.CoachingsPerBatch, request.CoachingStartsPerMinute));
+        return errors.Length == 0 ? TypedResults.Ok(await tenant.GetQuotas()) : Problems.Invalid(errors);
     }
+
+    public static async Task<Ok<TenantQuotas>> GetQuotas(string tenantId, [AsParameters] TenantServices services) =>
+        TypedResults.Ok(await services.Tenant(tenantId).GetQuotas());
 
     public static async Task<Results<Created<CreatedKeyResponse>, ProblemHttpResult>> CreateKey(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
-        {
-            return problem!;
-        }
-
         // The body is optional: a key needs no more than a tenant.
         var name = "unnamed";
+        string[] scopes = [.. ApiKeyScopes.All];
         if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
             var (request, bodyProblem) = await RequestBody.ReadJsonAsync<CreateKeyRequest>(context.Request, context.RequestAborted);
@@ -333,50 +356,47 @@ public static class TenantApi
 
                 name = given.Trim();
             }
+
+            if (request.Scopes is { } asked)
+            {
+                scopes = asked;
+            }
         }
 
         var apiKey = ApiKeys.NewTenantKey(tenantId);
-        var info = await services.Grains.Reference<ITenantGrain>(tenantId).AddApiKey(name, ApiKeys.Hash(apiKey));
-        return info is null
-            ? Problems.NotFound("tenant-not-found", $"Tenant '{tenantId}' does not exist.")
-            : TypedResults.Created($"/v1/tenants/{tenantId}/keys/{info.KeyId}", new CreatedKeyResponse(info.KeyId, info.Name, info.CreatedAt, apiKey));
+        var result = await services.Tenant(tenantId).AddApiKey(name, ApiKeys.Hash(apiKey), scopes);
+        return result switch
+        {
+            { Key: { } info } => TypedResults.Created($"/v1/tenants/{tenantId}/keys/{info.KeyId}",
+                new CreatedKeyResponse(info.KeyId, info.Name, info.Scopes, info.CreatedAt, apiKey)),
+            { Quota: { } quota } => Problems.QuotaExceeded(quota),
+            _ => Problems.Invalid(result.Errors),
+        };
     }
 
-    public static async Task<Results<Ok<ApiKeyResponse[]>, ProblemHttpResult>> ListKeys(
-        HttpContext context, string tenantId, [AsParameters] TenantServices services)
-    {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
+    public static async Task<Ok<ApiKeyResponse[]>> ListKeys(string tenantId, [AsParameters] TenantServices services) =>
+        TypedResults.Ok((await services.Tenant(tenantId).GetApiKeys()).Select(ApiKeyResponse.From).ToArray());
 
-        return TypedResults.Ok((await tenant.GetApiKeys()).Select(ApiKeyResponse.From).ToArray());
-    }
-
-    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(
-        HttpContext context, string tenantId, string keyId, [AsParameters] TenantServices services)
-    {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
-        {
-            return problem!;
-        }
-
-        return await services.Grains.Reference<ITenantGrain>(tenantId).RevokeApiKey(keyId)
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(string tenantId, string keyId, [AsParameters] TenantServices services) =>
+        await services.Tenant(tenantId).RevokeApiKey(keyId)
             ? TypedResults.NoContent()
             : Problems.NotFound("key-not-found", $"Tenant '{tenantId}' has no live key '{keyId}'.");
+
+    public static async Task<Results<Ok<AuditPageResponse>, ProblemHttpResult>> GetAudit(
+        string tenantId, long? cursor, int? limit, [AsParameters] TenantServices services)
+    {
+        if (limit is < 1 or > 1000)
+        {
+            return Problems.Invalid([new FieldError("limit", "must be between 1 and 1000 (default 100)")]);
+        }
+
+        var page = await services.Grains.Reference<ITenantAuditGrain>(tenantId).List(cursor, limit ?? 100);
+        return TypedResults.Ok(new AuditPageResponse(page.Entries, page.Next));
     }
 
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetUser(
-        HttpContext context, string tenantId, string userKey, [AsParameters] TenantServices services)
+        string tenantId, string userKey, [AsParameters] TenantServices services)
     {
-        var (caller, problem) = await services.Callers.ResolveForTenantAsync(context, tenantId);
-        if (caller is null)
-        {
-            return problem!;
-        }
-
         // User keys are stored lower-cased (emails are case-insensitive in practice), so any casing finds the user.
         var key = userKey.ToLowerInvariant();
         var view = await services.Grains.Reference<IUserGrain>(GrainKeys.User(tenantId, key)).GetView();
@@ -396,12 +416,6 @@ public static class TenantApi
     public static async Task<Results<Ok<PreferencesResponse>, ProblemHttpResult>> PutPreferences(
         HttpContext context, string tenantId, string userKey, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
-
         var (request, bodyProblem) = await RequestBody.ReadJsonAsync<PreferencesBody>(context.Request, context.RequestAborted);
         if (request is null)
         {
@@ -416,15 +430,8 @@ public static class TenantApi
             : Problems.Invalid(errors);
     }
 
-    public static async Task<Results<Ok<PreferencesResponse>, ProblemHttpResult>> GetPreferences(
-        HttpContext context, string tenantId, string userKey, [AsParameters] TenantServices services)
+    public static async Task<Ok<PreferencesResponse>> GetPreferences(string tenantId, string userKey, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
-
         var key = userKey.ToLowerInvariant();
         var preferences = await services.Grains.Reference<IUserGrain>(GrainKeys.User(tenantId, key)).GetPreferences();
         return TypedResults.Ok(new PreferencesResponse(key, preferences.TimeZone, preferences.QuietHours));

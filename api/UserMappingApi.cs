@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using SecurityCoach.Api.Auth;
 using SecurityCoach.Api.Http;
 
 namespace SecurityCoach.Api;
@@ -84,18 +85,22 @@ public static class UserMappingApi
 
     public static IEndpointRouteBuilder MapUserMappingApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/tenants/{tenantId}").WithTags("User mapping");
+        var api = app.MapTenantGroup("").WithTags("User mapping");
 
         api.MapPut("/aliases", PutAliases)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
+            .Audited("aliases.put")
             .WithName("PutAliases")
             .WithSummary("Replace the alias table (JSON with the domain rule, or CSV identity,user); replays the unmapped events it resolves.")
             .Accepts<AliasTableRequest>("application/json", "text/csv");
 
         api.MapGet("/aliases", GetAliases)
+            .RequireAuthorization(ApiPolicies.TenantRead)
             .WithName("GetAliases")
             .WithSummary("The alias table and the domain rule (Accept: text/csv for the table as CSV).");
 
         api.MapGet("/unmapped", GetUnmapped)
+            .RequireAuthorization(ApiPolicies.TenantRead)
             .WithName("GetUnmapped")
             .WithSummary("Events no mapping resolved yet: counts per vendor and identity, with the newest kept events as samples.");
 
@@ -105,11 +110,7 @@ public static class UserMappingApi
     public static async Task<Results<Ok<AliasTableResponse>, ProblemHttpResult>> PutAliases(
         HttpContext context, string tenantId, [AsParameters] TenantServices services, ILoggerFactory loggers)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
+        var tenant = services.Tenant(tenantId);
 
         var mediaType = RequestBody.MediaType(context.Request);
         if (mediaType is not ("application/json" or "text/csv"))
@@ -188,11 +189,7 @@ public static class UserMappingApi
     public static async Task<Results<Ok<AliasTableResponse>, ContentHttpResult, ProblemHttpResult>> GetAliases(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
+        var tenant = services.Tenant(tenantId);
 
         var mapping = await services.Grains.Reference<IUserMappingGrain>(tenantId).Get();
         var wantsCsv = context.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
@@ -204,11 +201,7 @@ public static class UserMappingApi
     public static async Task<Results<Ok<UnmappedResponse>, ProblemHttpResult>> GetUnmapped(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
+        var tenant = services.Tenant(tenantId);
 
         return TypedResults.Ok(UnmappedResponse.From(await services.Grains.Reference<IUnmappedEventsGrain>(tenantId).List()));
     }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using SecurityCoach.Api.Auth;
 using SecurityCoach.Api.Http;
 
 namespace SecurityCoach.Api;
@@ -49,22 +50,28 @@ public static class WorkflowApi
 {
     public static IEndpointRouteBuilder MapWorkflowApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/tenants/{tenantId}/workflows").WithTags("Workflows");
+        var api = app.MapTenantGroup("/workflows").WithTags("Workflows");
 
         api.MapPut("/{name}", PutWorkflow)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
+            .Audited("workflow.put", "name")
             .WithName("PutWorkflow")
             .WithSummary("Create or replace a workflow: the body is the Amazon States Language document. Running coachings keep the text they started with.")
             .Accepts<JsonElement>("application/json");
 
         api.MapGet("/{name}", GetWorkflow)
+            .RequireAuthorization(ApiPolicies.TenantRead)
             .WithName("GetWorkflow")
             .WithSummary("One workflow with its definition; 'default' is the built-in one.");
 
         api.MapGet("/", ListWorkflows)
+            .RequireAuthorization(ApiPolicies.TenantRead)
             .WithName("ListWorkflows")
             .WithSummary("The built-in workflow and the tenant's own: name, version, comment and number of states.");
 
         api.MapDelete("/{name}", DeleteWorkflow)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
+            .Audited("workflow.delete", "name")
             .WithName("DeleteWorkflow")
             .WithSummary("Remove a workflow that no campaign names.");
 
@@ -74,11 +81,7 @@ public static class WorkflowApi
     public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> PutWorkflow(
         HttpContext context, string tenantId, string name, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
+        var tenant = services.Tenant(tenantId);
 
         if (RequestBody.MediaType(context.Request) != "application/json")
         {
@@ -118,11 +121,7 @@ public static class WorkflowApi
     public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> GetWorkflow(
         HttpContext context, string tenantId, string name, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
+        var tenant = services.Tenant(tenantId);
 
         if (name == WorkflowRules.DefaultName)
         {
@@ -137,11 +136,7 @@ public static class WorkflowApi
     public static async Task<Results<Ok<WorkflowSummaryResponse[]>, ProblemHttpResult>> ListWorkflows(
         HttpContext context, string tenantId, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
+        var tenant = services.Tenant(tenantId);
 
         var stored = await tenant.ListWorkflows();
         var list = new WorkflowSummaryResponse[stored.Length + 1];
@@ -157,11 +152,7 @@ public static class WorkflowApi
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteWorkflow(
         HttpContext context, string tenantId, string name, [AsParameters] TenantServices services)
     {
-        var (tenant, problem) = await services.AuthorizedTenantAsync(context, tenantId);
-        if (tenant is null)
-        {
-            return problem!;
-        }
+        var tenant = services.Tenant(tenantId);
 
         if (name == WorkflowRules.DefaultName)
         {

@@ -49,7 +49,12 @@ public sealed record CampaignSet(
     [property: Id(0)] long Version,
     [property: Id(1)] StoredCampaign[] Campaigns,
     [property: Id(2)] StoredWorkflow[] Workflows,
-    [property: Id(3)] QuietHours? QuietHours);
+    [property: Id(3)] QuietHours? QuietHours)
+{
+    /// <summary>The tenant's quotas, which the user grains apply to the coachings they start.</summary>
+    [Id(4)]
+    public TenantQuotas Quotas { get; init; } = TenantQuotas.Default;
+}
 
 /// <summary>A field of a request that failed validation, named by its JSON path, and what is wrong with it.</summary>
 [GenerateSerializer, Immutable]
@@ -57,4 +62,4 @@ public sealed record FieldError([property: Id(0)] string Field, [property: Id(1)
 
 /// <summary>The outcome of storing a campaign: the stored campaign, or the fields that made it invalid.</summary>
 [GenerateSerializer, Immutable]
-public sealed record PutCampaignResult([property: Id(0)] StoredCampaign? Campaign, [property: Id(1)] FieldError[] Errors);
+public sealed record PutCampaignResult([property: Id(0)] StoredCampaign? Campaign, [property: Id(1)] FieldError[] Errors, [property: Id(2)] QuotaExceeded? Quota = null);

@@ -16,6 +16,9 @@ public static class AuditKinds
 
     /// <summary>The final outcome of a coaching: Delivered, Failed, Suppressed or Simulated, with attempts.</summary>
     public const string Coaching = "coaching";
+
+    /// <summary>An administrative action on the tenant (<see cref="AdminAuditEntry"/>): which key changed what.</summary>
+    public const string Admin = "admin";
 }
 
 /// <summary>

@@ -12,13 +12,18 @@ public enum TenantCreation
     AlreadyExists,
 }
 
-/// <summary>One of a tenant's API keys, as listed: never the key, only its id (derived from its hash).</summary>
+/// <summary>One of a tenant's API keys, as listed: never the key, only its id (derived from its hash), and its scopes.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ApiKeyInfo(
     [property: Id(0)] string KeyId,
     [property: Id(1)] string Name,
     [property: Id(2)] DateTimeOffset CreatedAt,
-    [property: Id(3)] DateTimeOffset? LastUsedAt);
+    [property: Id(3)] DateTimeOffset? LastUsedAt,
+    [property: Id(4)] string[] Scopes);
+
+/// <summary>The outcome of adding a key: the key as listed, or why it was not added.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AddApiKeyResult([property: Id(0)] ApiKeyInfo? Key, [property: Id(1)] FieldError[] Errors, [property: Id(2)] QuotaExceeded? Quota = null);
 
 /// <summary>Tenant-wide settings: where failure alerts go, and the default quiet hours of its users.</summary>
 [GenerateSerializer, Immutable]
@@ -33,14 +38,17 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<TenantCreation> Create(string name, byte[] apiKeyHash);
 
     /// <summary>
-    /// True when the tenant exists and <paramref name="apiKeyHash"/> is one of its live keys; the key's last-used
-    /// time moves (kept in memory, written at most once a minute).
+    /// The key's grant when the tenant exists and <paramref name="apiKeyHash"/> is one of its live keys, else null; the
+    /// key's last-used time moves (kept in memory, written at most once a minute).
     /// </summary>
     [ReadOnly]
-    ValueTask<bool> IsValidApiKey(byte[] apiKeyHash);
+    ValueTask<ApiKeyGrant?> Authenticate(byte[] apiKeyHash);
 
-    /// <summary>Adds a key (given as a hash); null when the tenant does not exist.</summary>
-    Task<ApiKeyInfo?> AddApiKey(string name, byte[] apiKeyHash);
+    /// <summary>
+    /// Adds a key (given as a hash) with its scopes (<see cref="ApiKeyScopes"/>, at least one); the errors when the
+    /// tenant does not exist (<c>tenantId</c>), a scope is unknown (<c>scopes</c>) or the tenant holds its quota of keys.
+    /// </summary>
+    Task<AddApiKeyResult> AddApiKey(string name, byte[] apiKeyHash, string[] scopes);
 
     /// <summary>The tenant's live keys.</summary>
     [ReadOnly]
@@ -55,6 +63,13 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>The tenant's settings (defaults when never set).</summary>
     [ReadOnly]
     ValueTask<TenantSettings> GetSettings();
+
+    /// <summary>Sets the operator's quota overrides for this tenant (null members: the settings apply); errors for values below 0.</summary>
+    Task<FieldError[]> PutQuotas(TenantQuotaOverrides overrides);
+
+    /// <summary>The quotas that apply to the tenant now.</summary>
+    [ReadOnly]
+    ValueTask<TenantQuotas> GetQuotas();
 
     /// <summary>True when the tenant exists.</summary>
     [ReadOnly]

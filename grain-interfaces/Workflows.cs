@@ -13,7 +13,7 @@ public sealed record StoredWorkflow(
 
 /// <summary>The outcome of storing a workflow: the stored workflow, or every validation error with its JSON path.</summary>
 [GenerateSerializer, Immutable]
-public sealed record PutWorkflowResult([property: Id(0)] StoredWorkflow? Workflow, [property: Id(1)] FieldError[] Errors);
+public sealed record PutWorkflowResult([property: Id(0)] StoredWorkflow? Workflow, [property: Id(1)] FieldError[] Errors, [property: Id(2)] QuotaExceeded? Quota = null);
 
 /// <summary>
 /// The outcome of removing a workflow: <see cref="Found"/> false when the tenant has none by that name; otherwise it
@@ -30,9 +30,6 @@ public static class WorkflowRules
 
     /// <summary>The largest definition, in UTF-8 bytes.</summary>
     public const int MaxDefinitionBytes = 64 * 1024;
-
-    /// <summary>Stored workflows per tenant.</summary>
-    public const int MaxPerTenant = 100;
 
     /// <summary>
     /// All of a tenant's definitions together, in UTF-8 bytes. They live in the tenant's state, which every tenant

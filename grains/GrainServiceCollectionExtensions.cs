@@ -33,6 +33,10 @@ public static class GrainServiceCollectionExtensions
                 $"every {WorkflowOptions.Section}:Resources entry needs a Resource and a Step that is one of: {string.Join(", ", CoachingSteps.All)}")
             .ValidateOnStart();
         services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section));
+        services.AddOptions<Tenants.QuotaOptions>().Bind(configuration.GetSection(Tenants.QuotaOptions.Section))
+            .Validate(o => o.Campaigns >= 0 && o.Workflows >= 0 && o.ApiKeys >= 0 && o.CoachingsPerBatch >= 0 && o.CoachingStartsPerMinute >= 0,
+                $"every {Tenants.QuotaOptions.Section} value must be 0 or more")
+            .ValidateOnStart();
         services.AddOptions<BackpressureOptions>().Bind(configuration.GetSection(BackpressureOptions.Section))
             .Validate(o => o.MaxProcessingLag is not { } lag || lag >= TimeSpan.Zero, $"{BackpressureOptions.Section}:MaxProcessingLag must not be negative")
             .Validate(o => o.MaxCoachingsInProgress is not { } max || max >= 0, $"{BackpressureOptions.Section}:MaxCoachingsInProgress must not be negative")

@@ -1,6 +1,7 @@
 using Orleans.Dashboard;
 using SecurityCoach;
 using SecurityCoach.Api;
+using SecurityCoach.Api.Auth;
 using SecurityCoach.Silo;
 using SecurityCoach.Silo.Sources;
 
@@ -28,14 +29,16 @@ public partial class Program
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseAdminOnly("/dashboard");
         app.UseRequestTimeouts();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapSecurityCoachApi();
         app.MapHealthEndpoint();
         app.MapOpenApi();
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
-        if (app.IsLocalProfile())
+        // The dashboard is anonymous by itself and shows grain state and live logs.
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(ApiPolicies.Operator);
+        if (app.IsDevInboxEnabled())
         {
             app.MapDevInbox();
         }

@@ -224,10 +224,6 @@ public static class SiloHosting
         builder.Configuration[GeneratedAdminKeyNote] = generated;
     }
 
-    /// <summary>Local and AwsLocal: the profiles that run on one machine, for development.</summary>
-    public static bool IsLocalProfile(this WebApplication app) =>
-        (app.Configuration[Profiles.Setting] ?? Profiles.Local) is Profiles.Local or Profiles.AwsLocal;
-
     /// <summary>Logs what a person starting the silo needs to know: the generated admin key, once.</summary>
     public static void LogStartupNotes(this WebApplication app)
     {

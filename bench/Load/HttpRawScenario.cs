@@ -34,7 +34,7 @@ public sealed class HttpRawScenario(LoadOptions options, TextWriter log)
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, MaxConnectionsPerServer = options.ClosedLoopConcurrency });
         var url = new Uri(baseUrl + "/hook");
         var body = Body(options.BodyBytes);
-        var signature = WebhookChannel.Sign(body, Secret);
+        var signature = WebhookSignature.Sign(body, Secret, DateTimeOffset.UtcNow);
         log.WriteLine($"load: http-raw, {options.ClosedLoopConcurrency} requests in flight, bodies of {body.Length} bytes; " +
             $"warm-up {options.Warmup.TotalSeconds:0.#} s, measuring {options.Duration.TotalSeconds:0.#} s");
 
@@ -89,7 +89,7 @@ public sealed class HttpRawScenario(LoadOptions options, TextWriter log)
             var sentAt = Stopwatch.GetTimestamp();
             using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new("application/json");
-            request.Headers.TryAddWithoutValidation(WebhookChannel.SignatureHeader, signature);
+            request.Headers.TryAddWithoutValidation(WebhookSignature.Header, signature);
             try
             {
                 using var response = await http.SendAsync(request, cancellationToken);
@@ -119,7 +119,8 @@ public sealed class HttpRawScenario(LoadOptions options, TextWriter log)
         var (buffer, read) = await WebhookSink.ReadBodyAsync(context.Request);
         try
         {
-            var valid = string.Equals(context.Request.Headers[WebhookChannel.SignatureHeader].ToString(), WebhookChannel.Sign(buffer.AsSpan(0, read), Secret), StringComparison.Ordinal);
+            var valid = WebhookSignature.Verify(context.Request.Headers[WebhookSignature.Header], buffer.AsSpan(0, read), Secret, DateTimeOffset.UtcNow,
+                WebhookSignature.DefaultTolerance) == WebhookSignatureCheck.Valid;
             if (!valid)
             {
                 Interlocked.Increment(ref _badSignatures);

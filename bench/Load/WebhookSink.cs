@@ -79,7 +79,7 @@ public sealed class WebhookSink : IAsyncDisposable
         var (buffer, read) = await ReadBodyAsync(context.Request);
         try
         {
-            Record(buffer.AsSpan(0, read), context.Request.Headers[WebhookChannel.SignatureHeader].ToString());
+            Record(buffer.AsSpan(0, read), context.Request.Headers[WebhookSignature.Header].ToString());
         }
         finally
         {
@@ -92,7 +92,7 @@ public sealed class WebhookSink : IAsyncDisposable
     private void Record(ReadOnlySpan<byte> body, string signature)
     {
         var now = Stopwatch.GetTimestamp();
-        if (!string.Equals(signature, WebhookChannel.Sign(body, _secret), StringComparison.Ordinal))
+        if (WebhookSignature.Verify(signature, body, _secret, DateTimeOffset.UtcNow, WebhookSignature.DefaultTolerance) != WebhookSignatureCheck.Valid)
         {
             Interlocked.Increment(ref _badSignatures);
             return;

@@ -1,20 +1,16 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 
 namespace SecurityCoach.Notifications;
 
 /// <summary>
-/// POSTs the coaching as JSON, signed with HMAC-SHA256 of the exact body bytes under the channel's secret
-/// (<c>X-SecurityCoach-Signature: sha256=&lt;hex&gt;</c>), with <c>Idempotency-Key: &lt;coachingId&gt;</c> so a receiver
-/// can drop the repeat of a delivery whose answer was lost.
+/// POSTs the coaching as JSON, signed with the time under the channel's secret (<see cref="WebhookSignature"/>), with
+/// <c>Idempotency-Key: &lt;coachingId&gt;</c> so a receiver can drop the repeat of a delivery whose answer was lost.
 /// </summary>
-public sealed class WebhookChannel(HttpDelivery http) : ICoachingChannel
+public sealed class WebhookChannel(HttpDelivery http, TimeProvider time) : ICoachingChannel
 {
-    public const string SignatureHeader = "X-SecurityCoach-Signature";
     public const string IdempotencyHeader = "Idempotency-Key";
 
     /// <summary>Short enough to type, long enough that a guessed secret is not a risk.</summary>
@@ -40,7 +36,8 @@ public sealed class WebhookChannel(HttpDelivery http) : ICoachingChannel
         var body = Serialize(message);
         var request = new HttpRequestMessage(HttpMethod.Post, channel.Url) { Content = new ByteArrayContent(body.Array!, body.Offset, body.Count) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.TryAddWithoutValidation(SignatureHeader, Sign(body, channel.Secret));
+        request.Headers.TryAddWithoutValidation(WebhookSignature.Header, WebhookSignature.Sign(body, channel.Secret, time.GetUtcNow()));
+        request.Headers.TryAddWithoutValidation(WebhookSignature.LegacyHeader, WebhookSignature.SignLegacy(body, channel.Secret));
         request.Headers.TryAddWithoutValidation(IdempotencyHeader, message.CoachingId);
         return SendAndDispose(request, cancellationToken);
     }
@@ -51,14 +48,6 @@ public sealed class WebhookChannel(HttpDelivery http) : ICoachingChannel
         {
             return await http.SendAsync("webhook", request, cancellationToken);
         }
-    }
-
-    /// <summary>"sha256=" and the lower-case hex HMAC-SHA256 of <paramref name="body"/> keyed with <paramref name="secret"/>.</summary>
-    public static string Sign(ReadOnlySpan<byte> body, string secret)
-    {
-        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body, mac);
-        return "sha256=" + Convert.ToHexStringLower(mac);
     }
 
     /// <summary>The body: the written part of the buffer it was written into (not copied out: a delivery is ≈ 3 KB).</summary>

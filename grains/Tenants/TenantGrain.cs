@@ -25,6 +25,9 @@ public sealed class TenantState
 
     /// <summary>The tenant's stored workflows, by name.</summary>
     [Id(6)] public Dictionary<string, StoredWorkflow> Workflows { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The operator's quotas for this tenant where they differ from the settings.</summary>
+    [Id(7)] public TenantQuotaOverrides QuotaOverrides { get; set; } = new();
 }
 
 /// <summary>An API key as stored: the SHA-256 of the key (keys are 256-bit random, so a fast hash is enough).</summary>
@@ -42,12 +45,17 @@ public sealed class StoredApiKey
 
     [Id(4)] public DateTimeOffset? LastUsedAt { get; set; }
 
-    public static StoredApiKey Create(byte[] hash, string name, DateTimeOffset createdAt) =>
+    /// <summary>What the key may do (<see cref="ApiKeyScopes"/>); null for a key stored before scopes existed, which may do everything.</summary>
+    [Id(5)] public string[]? Scopes { get; set; }
+
+    public string[] EffectiveScopes => Scopes ?? [.. ApiKeyScopes.All];
+
+    public static StoredApiKey Create(byte[] hash, string name, DateTimeOffset createdAt, string[] scopes) =>
         hash.Length != 32
             ? throw new ArgumentException($"An API key hash is the 32-byte SHA-256 of the key, not {hash.Length} bytes.", nameof(hash))
-            : new() { Id = Convert.ToHexStringLower(hash.AsSpan(0, 6)), Hash = hash, Name = name, CreatedAt = createdAt };
+            : new() { Id = Convert.ToHexStringLower(hash.AsSpan(0, 6)), Hash = hash, Name = name, CreatedAt = createdAt, Scopes = scopes };
 
-    public ApiKeyInfo ToInfo() => new(Id, Name, CreatedAt, LastUsedAt);
+    public ApiKeyInfo ToInfo() => new(Id, Name, CreatedAt, LastUsedAt, EffectiveScopes);
 }
 
 /// <summary>
@@ -60,6 +68,7 @@ public sealed class TenantGrain(
     [PersistentState("tenant")] IPersistentState<TenantState> state,
     CampaignValidator validator,
     CoachingWorkflows workflows,
+    Microsoft.Extensions.Options.IOptions<QuotaOptions> quotaOptions,
     TimeProvider time) : Grain, ITenantGrain
 {
     /// <summary>Last-used times are recorded at this granularity, so a busy key costs one write a minute, not one per request.</summary>
@@ -86,7 +95,7 @@ public sealed class TenantGrain(
         {
             Name = name,
             CreatedAt = now,
-            ApiKeys = [StoredApiKey.Create(apiKeyHash, "initial", now)],
+            ApiKeys = [StoredApiKey.Create(apiKeyHash, "initial", now, [.. ApiKeyScopes.All])],
         };
         await state.WriteStateAsync();
         return TenantCreation.Created;
@@ -94,7 +103,7 @@ public sealed class TenantGrain(
 
     public ValueTask<bool> Exists() => ValueTask.FromResult(state.RecordExists);
 
-    public ValueTask<bool> IsValidApiKey(byte[] apiKeyHash)
+    public ValueTask<ApiKeyGrant?> Authenticate(byte[] apiKeyHash)
     {
         StoredApiKey? match = null;
         if (state.RecordExists)
@@ -109,26 +118,78 @@ public sealed class TenantGrain(
             }
         }
 
-        if (match is not null)
+        if (match is null)
         {
-            NoteUse(match);
+            return ValueTask.FromResult<ApiKeyGrant?>(null);
         }
 
-        return ValueTask.FromResult(match is not null);
+        NoteUse(match);
+        return ValueTask.FromResult<ApiKeyGrant?>(new ApiKeyGrant(match.Id, match.EffectiveScopes));
     }
 
-    public async Task<ApiKeyInfo?> AddApiKey(string name, byte[] apiKeyHash)
+    public async Task<AddApiKeyResult> AddApiKey(string name, byte[] apiKeyHash, string[] scopes)
     {
         if (!state.RecordExists)
         {
-            return null;
+            return new AddApiKeyResult(null, [new FieldError("tenantId", "no such tenant")]);
         }
 
-        var key = StoredApiKey.Create(apiKeyHash, name, time.GetUtcNow());
+        if (scopes.Length == 0 || !Array.TrueForAll(scopes, ApiKeyScopes.IsKnown))
+        {
+            return new AddApiKeyResult(null, [new FieldError("scopes", $"must list one or more of: {string.Join(", ", ApiKeyScopes.All)}")]);
+        }
+
+        var limit = Quotas().ApiKeys;
+        if (state.State.ApiKeys.Count >= limit)
+        {
+            return new AddApiKeyResult(null, [], new QuotaExceeded("apiKeys", limit));
+        }
+
+        // Stored in the catalogue's order, each once, whatever order the caller listed them in.
+        string[] ordered = [.. ApiKeyScopes.All.Where(scopes.Contains)];
+        var key = StoredApiKey.Create(apiKeyHash, name, time.GetUtcNow(), ordered);
         state.State.ApiKeys.Add(key);
         await state.WriteStateAsync();
-        return key.ToInfo();
+        return new AddApiKeyResult(key.ToInfo(), []);
     }
+
+    public async Task<FieldError[]> PutQuotas(TenantQuotaOverrides overrides)
+    {
+        if (!state.RecordExists)
+        {
+            return [new FieldError("tenantId", "no such tenant")];
+        }
+
+        var errors = new List<FieldError>();
+        void NotNegative(int? value, string field)
+        {
+            if (value < 0)
+            {
+                errors.Add(new FieldError(field, "must be 0 or more (null: the operator's setting applies)"));
+            }
+        }
+
+        NotNegative(overrides.Campaigns, "campaigns");
+        NotNegative(overrides.Workflows, "workflows");
+        NotNegative(overrides.ApiKeys, "apiKeys");
+        NotNegative(overrides.CoachingsPerBatch, "coachingsPerBatch");
+        NotNegative(overrides.CoachingStartsPerMinute, "coachingStartsPerMinute");
+        if (errors.Count > 0)
+        {
+            return [.. errors];
+        }
+
+        state.State.QuotaOverrides = overrides;
+        // The coaching quotas travel with the campaign set.
+        state.State.CampaignSetVersion++;
+        _set = null;
+        await state.WriteStateAsync();
+        return [];
+    }
+
+    public ValueTask<TenantQuotas> GetQuotas() => ValueTask.FromResult(Quotas());
+
+    private TenantQuotas Quotas() => state.State.QuotaOverrides.Apply(quotaOptions.Value.ToQuotas());
 
     public ValueTask<ApiKeyInfo[]> GetApiKeys() => ValueTask.FromResult(state.State.ApiKeys.Select(k => k.ToInfo()).ToArray());
 
@@ -195,6 +256,12 @@ public sealed class TenantGrain(
             return new PutCampaignResult(null, errors);
         }
 
+        var campaignLimit = Quotas().Campaigns;
+        if (!state.State.Campaigns.ContainsKey(campaignId) && state.State.Campaigns.Count >= campaignLimit)
+        {
+            return new PutCampaignResult(null, [], new QuotaExceeded("campaigns", campaignLimit));
+        }
+
         var version = state.State.CampaignSetVersion + 1;
         var stored = new StoredCampaign(campaignId, definition, version, time.GetUtcNow());
         state.State.Campaigns[campaignId] = stored;
@@ -256,6 +323,12 @@ public sealed class TenantGrain(
             return new PutWorkflowResult(null, [new FieldError("tenantId", "no such tenant")]);
         }
 
+        var workflowLimit = Quotas().Workflows;
+        if (Identifiers.IsValidWorkflowName(name) && !state.State.Workflows.ContainsKey(name) && state.State.Workflows.Count >= workflowLimit)
+        {
+            return new PutWorkflowResult(null, [], new QuotaExceeded("workflows", workflowLimit));
+        }
+
         var errors = ValidateWorkflowName(name);
         var size = Encoding.UTF8.GetByteCount(definition);
         if (size > WorkflowRules.MaxDefinitionBytes)
@@ -305,11 +378,6 @@ public sealed class TenantGrain(
         {
             errors.Add(new FieldError("name",
                 $"'{WorkflowRules.DefaultName}' is the built-in workflow and cannot be replaced; store yours under another name and name it in the campaign's workflow"));
-        }
-        else if (!state.State.Workflows.ContainsKey(name) && state.State.Workflows.Count >= WorkflowRules.MaxPerTenant)
-        {
-            errors.Add(new FieldError("name",
-                $"the tenant already has {WorkflowRules.MaxPerTenant} workflows, the most allowed; replace one or remove one no campaign names"));
         }
 
         return errors;
@@ -374,6 +442,6 @@ public sealed class TenantGrain(
             }
         }
 
-        return new CampaignSet(s.CampaignSetVersion, campaigns, [.. named.Values], s.Settings.QuietHours);
+        return new CampaignSet(s.CampaignSetVersion, campaigns, [.. named.Values], s.Settings.QuietHours) { Quotas = Quotas() };
     }
 }

@@ -65,8 +65,9 @@ public sealed class AwsLocalProfileTests(LocalAwsFixture aws)
         // The audit trail of the tenant is in the bucket: each stage of the walkthrough, once.
         var records = await Eventually.Until(
             () => AuditRecords($"securitycoach-{run}", tenantId),
-            r => r.Select(x => x.GetProperty("kind").GetString()).Distinct().Count() == 4,
-            "audit objects with all four kinds", TimeSpan.FromSeconds(30));
+            r => r.Select(x => x.GetProperty("kind").GetString()).Distinct().Count() == 5,
+            "audit objects with all five kinds", TimeSpan.FromSeconds(30));
+        Assert.Equal(["campaign.put", "aliases.put"], records.Where(r => r.GetProperty("kind").GetString() == "admin").Select(r => r.GetProperty("action").GetString()));
         Assert.All(records, r => Assert.Equal(tenantId, r.GetProperty("tenant").GetString()));
         var raw = Assert.Single(records, r => r.GetProperty("kind").GetString() == "ingest.raw");
         Assert.Contains("ldt:aws:1", raw.GetProperty("payload").GetString(), StringComparison.Ordinal);

@@ -15,6 +15,7 @@ namespace SecurityCoach.Tests.Infrastructure;
 public sealed class SiloFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly Microsoft.Extensions.Configuration.IConfigurationSource? _live;
 
     /// <summary>The collection fixture: xunit wants exactly one public constructor.</summary>
     public SiloFactory()
@@ -22,7 +23,13 @@ public sealed class SiloFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
     }
 
-    internal SiloFactory(IReadOnlyDictionary<string, string> settings) => _settings = settings;
+    /// <param name="settings">Settings over the defaults below.</param>
+    /// <param name="live">A configuration source the test changes while the program runs (added last, so it wins).</param>
+    internal SiloFactory(IReadOnlyDictionary<string, string> settings, Microsoft.Extensions.Configuration.IConfigurationSource? live = null)
+    {
+        _settings = settings;
+        _live = live;
+    }
 
     public const string AdminKey = "test-admin-key-0123456789abcdef";
 
@@ -50,6 +57,11 @@ public sealed class SiloFactory : WebApplicationFactory<Program>, IAsyncLifetime
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_live is not null)
+        {
+            builder.ConfigureAppConfiguration(configuration => configuration.Add(_live));
         }
     }
 

@@ -93,8 +93,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
         await context.Request.Body.CopyToAsync(buffer);
         var body = buffer.ToArray();
         var path = context.Request.Path.Value!;
-        var signature = context.Request.Headers[WebhookChannel.SignatureHeader].ToString();
-        var valid = _secrets.TryGetValue(path, out var secret) && signature == WebhookChannel.Sign(body, secret);
+        // The check the README tells receivers to make, and the legacy body-only header beside it.
+        var valid = _secrets.TryGetValue(path, out var secret)
+            && WebhookSignature.Verify(context.Request.Headers[WebhookSignature.Header], body, secret, DateTimeOffset.UtcNow, WebhookSignature.DefaultTolerance) == WebhookSignatureCheck.Valid
+            && context.Request.Headers[WebhookSignature.LegacyHeader] == WebhookSignature.SignLegacy(body, secret);
         var status = _scripts.TryGetValue(path, out var script) && script.TryDequeue(out var scripted) ? scripted : 200;
         using var document = JsonDocument.Parse(body);
         _received.Enqueue(new ReceivedWebhook(path, DateTimeOffset.UtcNow, valid, context.Request.Headers[WebhookChannel.IdempotencyHeader].ToString(), status, document.RootElement.Clone(),

@@ -35,7 +35,7 @@ public sealed class ChannelConnectionLimitTests
             .AddInMemoryCollection(new Dictionary<string, string?> { ["SecurityCoach:Coaching:MaxConnectionsPerEndpoint"] = $"{limit}" })
             .Build();
         await using var services = new ServiceCollection().AddLogging().AddSecurityCoachGrains(configuration).BuildServiceProvider();
-        var webhook = new WebhookChannel(services.GetRequiredService<HttpDelivery>());
+        var webhook = new WebhookChannel(services.GetRequiredService<HttpDelivery>(), TimeProvider.System);
 
         var sends = Enumerable.Range(0, 3 * limit).Select(_ =>
             webhook.SendAsync(new ChannelDefinition("webhook", url, "secret-0123456789"), ChannelTestKit.Message(), default));
@@ -67,7 +67,7 @@ public sealed class ChannelConnectionLimitTests
             })
             .Build();
         await using var services = new ServiceCollection().AddLogging().AddSecurityCoachGrains(configuration).BuildServiceProvider();
-        var webhook = new WebhookChannel(services.GetRequiredService<HttpDelivery>());
+        var webhook = new WebhookChannel(services.GetRequiredService<HttpDelivery>(), TimeProvider.System);
 
         // 12 deliveries, 2 at a time, each answered in 0.6 s: turns come at 0, 0.6, 1.2, 1.8, 2.4 and 3.0 s.
         var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>

@@ -17,7 +17,7 @@ public sealed class HttpChannelTests : IAsyncLifetime
     {
         "slack" => new SlackChannel(ChannelTestKit.Http(timeout)),
         "teams" => new TeamsChannel(ChannelTestKit.Http(timeout)),
-        _ => new WebhookChannel(ChannelTestKit.Http(timeout)),
+        _ => new WebhookChannel(ChannelTestKit.Http(timeout), TimeProvider.System),
     };
 
     [Fact]

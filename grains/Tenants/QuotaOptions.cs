@@ -1,0 +1,27 @@
+namespace SecurityCoach.Tenants;
+
+/// <summary>
+/// The operator's per-tenant quotas (section <c>SecurityCoach:Quotas</c>): every tenant gets these unless the operator
+/// set other values for it (<c>PUT /v1/tenants/{t}/quotas</c>). Defaults in <see cref="TenantQuotas.Default"/>.
+/// </summary>
+public sealed class QuotaOptions
+{
+    public const string Section = "SecurityCoach:Quotas";
+
+    /// <summary>Campaigns a tenant may store (system campaigns it enabled included).</summary>
+    public int Campaigns { get; set; } = TenantQuotas.Default.Campaigns;
+
+    /// <summary>Stored workflows.</summary>
+    public int Workflows { get; set; } = TenantQuotas.Default.Workflows;
+
+    /// <summary>Live API keys.</summary>
+    public int ApiKeys { get; set; } = TenantQuotas.Default.ApiKeys;
+
+    /// <summary>Coachings one batch (one request's events for one user) may start; the others are recorded as suppressed.</summary>
+    public int CoachingsPerBatch { get; set; } = TenantQuotas.Default.CoachingsPerBatch;
+
+    /// <summary>Coachings a tenant's users may start per minute on one silo; the others are recorded as suppressed.</summary>
+    public int CoachingStartsPerMinute { get; set; } = TenantQuotas.Default.CoachingStartsPerMinute;
+
+    public TenantQuotas ToQuotas() => new(Campaigns, Workflows, ApiKeys, CoachingsPerBatch, CoachingStartsPerMinute);
+}

@@ -1,0 +1,66 @@
+namespace SecurityCoach.Tenants;
+
+/// <summary>A tenant's audit log as stored: entries oldest first, and the last sequence number handed out.</summary>
+[GenerateSerializer]
+public sealed class TenantAuditState
+{
+    [Id(0)] public List<AdminAuditEntry> Entries { get; set; } = [];
+
+    [Id(1)] public long LastSequence { get; set; }
+}
+
+/// <summary>
+/// The log of administrative actions on one tenant (<see cref="ITenantAuditGrain"/>). Each entry is written before the
+/// call returns, and mirrored to the pipeline's audit trail (<see cref="IAuditLog"/>, <see cref="AuditKinds.Admin"/>), which keeps
+/// what this bounded list drops.
+/// </summary>
+public sealed class TenantAuditGrain([PersistentState("audit")] IPersistentState<TenantAuditState> state, IAuditLog trail) : Grain, ITenantAuditGrain
+{
+    public async Task Record(AdminAuditEntry entry)
+    {
+        var s = state.State;
+        var stored = entry with { Sequence = s.LastSequence + 1 };
+        s.Entries.Add(stored);
+        s.LastSequence = stored.Sequence;
+        if (s.Entries.Count > ITenantAuditGrain.Capacity)
+        {
+            s.Entries.RemoveRange(0, s.Entries.Count - ITenantAuditGrain.Capacity);
+        }
+
+        await state.WriteStateAsync();
+        if (trail.Enabled)
+        {
+            trail.Record(this.GetPrimaryKeyString(), AuditKinds.Admin, stored, static (writer, e) =>
+            {
+                writer.WriteNumber("sequence", e.Sequence);
+                writer.WriteString("key_id", e.KeyId);
+                writer.WriteString("action", e.Action);
+                if (e.Target is not null)
+                {
+                    writer.WriteString("target", e.Target);
+                }
+
+                if (e.RequestId is not null)
+                {
+                    writer.WriteString("request_id", e.RequestId);
+                }
+            });
+        }
+    }
+
+    public ValueTask<AdminAuditPage> List(long? before, int limit)
+    {
+        var entries = state.State.Entries;
+        var page = new List<AdminAuditEntry>(Math.Min(limit, entries.Count));
+        for (var i = entries.Count - 1; i >= 0 && page.Count < limit; i--)
+        {
+            if (before is null || entries[i].Sequence < before)
+            {
+                page.Add(entries[i]);
+            }
+        }
+
+        var next = page.Count == limit && page[^1].Sequence > (entries.Count > 0 ? entries[0].Sequence : 0) ? page[^1].Sequence : (long?)null;
+        return ValueTask.FromResult(new AdminAuditPage([.. page], next));
+    }
+}

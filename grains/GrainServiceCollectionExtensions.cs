@@ -7,6 +7,7 @@ using SecurityCoach.Campaigns;
 using SecurityCoach.Coaching;
 using SecurityCoach.Coaching.Steps;
 using SecurityCoach.Notifications;
+using SecurityCoach.Notifications.Outbound;
 using SecurityCoach.Risk;
 using SecurityCoach.Storage;
 
@@ -57,11 +58,23 @@ public static class GrainServiceCollectionExtensions
         // HttpDelivery reports every outcome itself, so the factory's per-request logging handlers only cost time.
         // HttpDelivery already lets at most MaxConnectionsPerEndpoint requests at a time to one endpoint (the wait for a
         // turn outside the channel timeout); the handler's own bound also holds where a redirect leads elsewhere.
+        // Every connection goes through the outbound policy (it resolves the host itself, so DNS rebinding cannot pass),
+        // redirects are not followed (a 302 would turn the POST into a GET anywhere), and no proxy is used (the policy
+        // would then judge the proxy's address, not the receiver's).
+        services.AddOptions<OutboundOptions>().Bind(configuration.GetSection(OutboundOptions.Section))
+            .Validate(o => OutboundPolicy.InvalidNetwork(o) is null,
+                $"every {OutboundOptions.Section}:AllowedNetworks entry with a prefix length must be a CIDR network whose host bits are zero, e.g. 10.20.0.0/16")
+            .ValidateOnStart();
+        services.TryAddSingleton<IHostResolver, DnsHostResolver>();
+        services.AddSingleton<OutboundPolicy>();
         services.AddHttpClient(HttpDelivery.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
             {
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 MaxConnectionsPerServer = services.GetRequiredService<IOptions<CoachingOptions>>().Value.MaxConnectionsPerEndpoint,
+                ConnectCallback = services.GetRequiredService<OutboundPolicy>().ConnectAsync,
+                AllowAutoRedirect = false,
+                UseProxy = false,
             })
             .RemoveAllLoggers();
         services.AddSingleton<HttpDelivery>();

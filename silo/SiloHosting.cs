@@ -66,6 +66,8 @@ public static class SiloHosting
                 // The in-process streams hold every accepted event in this process until it is scored: ingest refuses more
                 // once the silo falls behind on its work (ProcessingLag) or a tenant's coachings pile up
                 // (CoachingsInProgress), rather than grow the backlog until the silo collapses.
+                // The dev inbox and a receiver on the developer's own machine are on loopback.
+                builder.Services.PostConfigure<SecurityCoach.Notifications.Outbound.OutboundOptions>(o => o.AllowedNetworks ??= ["127.0.0.0/8", "::1", "localhost"]);
                 builder.Services.PostConfigure<BackpressureOptions>(o =>
                 {
                     o.MaxProcessingLag ??= BackpressureOptions.LocalMaxProcessingLag;

@@ -110,6 +110,8 @@ public sealed partial class LocalAwsEmulators : IAsyncDisposable
             ["SecurityCoach:Aws:RemindersTable"] = $"reminders-{run}",
             ["SecurityCoach:Aws:QueueNamePrefix"] = $"events-{run}",
             ["SecurityCoach:Aws:Bucket"] = $"securitycoach-{run}",
+            // The receivers of these runs are on loopback, which the AWS profiles' outbound policy refuses by default.
+            ["SecurityCoach:Outbound:AllowedNetworks:0"] = "127.0.0.0/8",
         };
         if (queueCount is { } count)
         {

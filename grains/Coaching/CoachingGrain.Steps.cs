@@ -183,9 +183,9 @@ public sealed partial class CoachingGrain
         return StepOutcome.Fail(errorName!, error);
     }
 
-    /// <summary>Of two channel errors, the one a retrier should see: any retryable one before Channel.Rejected.</summary>
+    /// <summary>Of two channel errors, the one a retrier should see: any retryable one before a final one (Rejected, Forbidden).</summary>
     private static string MoreRetryable(string? current, string next) =>
-        current is null || current == ChannelErrors.Rejected ? next : current;
+        current is null || current is ChannelErrors.Rejected or ChannelErrors.Forbidden ? next : current;
 
     private async Task<ChannelResult> Send(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
     {

@@ -12,7 +12,7 @@ public sealed class SlackChannel(HttpDelivery http) : ICoachingChannel
     public string Type => "slack";
 
     public IEnumerable<FieldError> Validate(ChannelDefinition channel, string path) =>
-        HttpDelivery.ValidateUrl(channel.Url, path, requireHttps: true) is { } error ? [error] : [];
+        http.ValidateUrl(channel.Url, path) is { } error ? [error] : [];
 
     public async Task<ChannelResult> SendAsync(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
     {
@@ -52,7 +52,7 @@ public sealed class TeamsChannel(HttpDelivery http) : ICoachingChannel
     public string Type => "teams";
 
     public IEnumerable<FieldError> Validate(ChannelDefinition channel, string path) =>
-        HttpDelivery.ValidateUrl(channel.Url, path, requireHttps: true) is { } error ? [error] : [];
+        http.ValidateUrl(channel.Url, path) is { } error ? [error] : [];
 
     public async Task<ChannelResult> SendAsync(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
     {

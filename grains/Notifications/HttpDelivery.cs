@@ -1,20 +1,25 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using SecurityCoach.Coaching;
+using SecurityCoach.Notifications.Outbound;
 
 namespace SecurityCoach.Notifications;
 
 /// <summary>
 /// Sends one HTTP request for a channel and maps the answer to a <see cref="ChannelResult"/>, the same way for
-/// webhook, Slack and Teams: 2xx delivered; 429 rate-limited (with Retry-After); 408 and 5xx transient; any other
-/// status rejected; no answer within the channel timeout a timeout; no connection transient.
+/// webhook, Slack and Teams: 2xx delivered; 429 rate-limited (with Retry-After); 408 and 5xx transient; a redirect is
+/// not followed (it could lead anywhere) and, like any other status, rejected; no answer within the channel timeout a
+/// timeout; no connection transient; a destination the <see cref="OutboundPolicy"/> refuses forbidden (nothing sent).
+/// An error text names the status and the endpoint, never what the receiver wrote (its reason phrase included): the
+/// coaching's history is shown to the tenant, and an answer from where it should not have gone must not leak.
 /// At most <see cref="CoachingOptions.MaxConnectionsPerEndpoint"/> requests are in flight to one scheme, host and port
 /// (the connections the client may open there): a request waits for its turn here, up to the channel timeout, and
 /// its own channel timeout starts when it is sent. Counted from the queue, a burst of deliveries to one receiver timed
 /// out in our own queue and was sent again, a duplicate whenever the receiver had already taken the first.
 /// </summary>
-public sealed class HttpDelivery(IHttpClientFactory httpClients, IOptions<CoachingOptions> options, TimeProvider time)
+public sealed class HttpDelivery(IHttpClientFactory httpClients, OutboundPolicy policy, IOptions<CoachingOptions> options, TimeProvider time)
 {
     public const string HttpClientName = "channels";
 
@@ -58,18 +63,23 @@ public sealed class HttpDelivery(IHttpClientFactory httpClients, IOptions<Coachi
             }
 
             var status = (int)response.StatusCode;
-            var what = $"{channelName} answered {status} {response.ReasonPhrase}";
+            var what = $"{channelName} answered {status} {ReasonPhrases.GetReasonPhrase(status)}";
             return response.StatusCode switch
             {
                 HttpStatusCode.TooManyRequests => ChannelResult.Failed(ChannelErrors.RateLimited, what, RetryAfter(response)),
                 HttpStatusCode.RequestTimeout => ChannelResult.Failed(ChannelErrors.Transient, what),
                 _ when status >= 500 => ChannelResult.Failed(ChannelErrors.Transient, what),
+                _ when status is >= 300 and < 400 => ChannelResult.Failed(ChannelErrors.Rejected, $"{what}: redirects are not followed; give the channel its final URL"),
                 _ => ChannelResult.Failed(ChannelErrors.Rejected, what),
             };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return ChannelResult.Failed(ChannelErrors.Timeout, $"{channelName} did not answer within {timeout.TotalSeconds:0.###} s");
+        }
+        catch (HttpRequestException e) when (e.InnerException is OutboundRequestRefusedException refused)
+        {
+            return ChannelResult.Failed(ChannelErrors.Forbidden, $"{channelName}: {refused.Message}");
         }
         catch (HttpRequestException e)
         {
@@ -85,16 +95,7 @@ public sealed class HttpDelivery(IHttpClientFactory httpClients, IOptions<Coachi
         return wait > TimeSpan.Zero ? wait : null;
     }
 
-    /// <summary>The problem with a channel URL, or null when it is an absolute http(s) URL.</summary>
-    public static FieldError? ValidateUrl(string? url, string path, bool requireHttps = false)
-    {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-        {
-            return new FieldError($"{path}.url", "must be an absolute http or https URL");
-        }
-
-        return requireHttps && uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback
-            ? new FieldError($"{path}.url", "must be an https URL")
-            : null;
-    }
+    /// <summary>The problem with a channel URL under the outbound policy (<see cref="OutboundPolicy.ProblemWith"/>), named <c>{path}.url</c>; null when it may be stored.</summary>
+    public FieldError? ValidateUrl(string? url, string path) =>
+        policy.ProblemWith(url) is { } problem ? new FieldError($"{path}.url", problem) : null;
 }

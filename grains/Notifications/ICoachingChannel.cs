@@ -27,6 +27,12 @@ public static class ChannelErrors
 
     /// <summary>No answer within the channel timeout.</summary>
     public const string Timeout = "Channel.Timeout";
+
+    /// <summary>
+    /// The destination is one the operator's outbound policy does not allow (a private, loopback or link-local address,
+    /// plain http to the internet): nothing was sent, and retrying will not help.
+    /// </summary>
+    public const string Forbidden = "Channel.Forbidden";
 }
 
 /// <summary>The outcome of one send: delivered, or failed with a named error, a reason and maybe a wait the receiver asked for.</summary>

@@ -20,7 +20,7 @@ public sealed class WebhookChannel(HttpDelivery http, TimeProvider time) : ICoac
 
     public IEnumerable<FieldError> Validate(ChannelDefinition channel, string path)
     {
-        if (HttpDelivery.ValidateUrl(channel.Url, path) is { } urlError)
+        if (http.ValidateUrl(channel.Url, path) is { } urlError)
         {
             yield return urlError;
         }

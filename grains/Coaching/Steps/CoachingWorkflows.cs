@@ -74,7 +74,7 @@ public sealed class CoachingWorkflows
 
     /// <summary>
     /// The default, shaped like the seed's machine with the delivery policy as steps: test mode → delivery limit →
-    /// quiet hours (a Wait until they end) → render → deliver (retried with backoff; Channel.Rejected is not retried)
+    /// quiet hours (a Wait until they end) → render → deliver (retried with backoff; Channel.Rejected and Channel.Forbidden are not retried)
     /// → record; a delivery that runs out of retries is caught → alert → Fail.
     /// </summary>
     private static string BuildDefault(CoachingOptions o)
@@ -121,7 +121,7 @@ public sealed class CoachingWorkflows
                   "Parameters": { "tip.$": "$.tip" },
                   "ResultPath": "$.delivery",
                   "Retry": [
-                    { "ErrorEquals": [ "Channel.Rejected" ], "MaxAttempts": 0 },
+                    { "ErrorEquals": [ "Channel.Rejected", "Channel.Forbidden" ], "MaxAttempts": 0 },
                     { "ErrorEquals": [ "States.ALL" ], "IntervalSeconds": {{interval}}, "BackoffRate": {{backoff}}, "MaxAttempts": {{retries}} }
                   ],
                   "Catch": [ { "ErrorEquals": [ "States.ALL" ], "ResultPath": "$.error", "Next": "Alert" } ],

@@ -203,6 +203,7 @@ public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
         builder.Properties["SecurityCoach:Coaching:RetryIntervalSeconds"] = "2";
         builder.Properties["SecurityCoach:Coaching:RetryBackoffRate"] = "1";
         builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = "4";
+        builder.Properties["SecurityCoach:Outbound:AllowedNetworks:0"] = "127.0.0.0/8";
         builder.Properties["SecurityCoach:Coaching:MaxAttempts"] = maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();

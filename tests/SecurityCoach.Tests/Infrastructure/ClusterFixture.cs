@@ -43,6 +43,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = WorkflowClockRate.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["SecurityCoach:Coaching:MaxAttempts"] = MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["SecurityCoach:Coaching:ChannelTimeout"] = "00:00:05";
+        // The receivers these tests start are on loopback, which the outbound policy refuses unless allowed.
+        builder.Properties["SecurityCoach:Outbound:AllowedNetworks:0"] = "127.0.0.0/8";
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         Cluster = builder.Build();

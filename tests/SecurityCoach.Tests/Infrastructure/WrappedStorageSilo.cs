@@ -66,6 +66,7 @@ public sealed class WrappedStorageCluster : IAsyncDisposable
         var webhooks = await WebhookReceiver.StartAsync();
         var builder = new TestClusterBuilder(1);
         builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = "16";
+        builder.Properties["SecurityCoach:Outbound:AllowedNetworks:0"] = "127.0.0.0/8";
         builder.AddSiloBuilderConfigurator<TConfigurator>();
         var started = new WrappedStorageCluster(builder.Build(), webhooks);
         try

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SecurityCoach.Benchmarks.Load;
 using SecurityCoach.Notifications;
@@ -31,10 +30,7 @@ public sealed class ChannelConnectionLimitTests
         await using var _ = receiver;
         var url = baseUrl + "/hook";
 
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["SecurityCoach:Coaching:MaxConnectionsPerEndpoint"] = $"{limit}" })
-            .Build();
-        await using var services = new ServiceCollection().AddLogging().AddSecurityCoachGrains(configuration).BuildServiceProvider();
+        await using var services = ChannelTestKit.Services(new Dictionary<string, string?> { ["SecurityCoach:Coaching:MaxConnectionsPerEndpoint"] = $"{limit}" });
         var webhook = new WebhookChannel(services.GetRequiredService<HttpDelivery>(), TimeProvider.System);
 
         var sends = Enumerable.Range(0, 3 * limit).Select(_ =>
@@ -59,14 +55,11 @@ public sealed class ChannelConnectionLimitTests
         await using var _ = receiver;
 
         var timeout = TimeSpan.FromSeconds(2);
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["SecurityCoach:Coaching:MaxConnectionsPerEndpoint"] = "2",
-                ["SecurityCoach:Coaching:ChannelTimeout"] = timeout.ToString(),
-            })
-            .Build();
-        await using var services = new ServiceCollection().AddLogging().AddSecurityCoachGrains(configuration).BuildServiceProvider();
+        await using var services = ChannelTestKit.Services(new Dictionary<string, string?>
+        {
+            ["SecurityCoach:Coaching:MaxConnectionsPerEndpoint"] = "2",
+            ["SecurityCoach:Coaching:ChannelTimeout"] = timeout.ToString(),
+        });
         var webhook = new WebhookChannel(services.GetRequiredService<HttpDelivery>(), TimeProvider.System);
 
         // 12 deliveries, 2 at a time, each answered in 0.6 s: turns come at 0, 0.6, 1.2, 1.8, 2.4 and 3.0 s.

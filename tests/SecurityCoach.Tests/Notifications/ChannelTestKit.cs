@@ -1,8 +1,11 @@
+using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SecurityCoach.Coaching;
 using SecurityCoach.Notifications;
+using SecurityCoach.Notifications.Outbound;
 
 namespace SecurityCoach.Tests.Notifications;
 
@@ -12,10 +15,34 @@ public static class ChannelTestKit
     /// <summary>Generous, so a cold start on a busy machine is not mistaken for a timeout; the timeout test sets its own.</summary>
     public static readonly TimeSpan ChannelTimeout = TimeSpan.FromSeconds(10);
 
-    public static HttpDelivery Http(TimeSpan? channelTimeout = null) => new(
-        new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>(),
-        Coaching(channelTimeout),
-        TimeProvider.System);
+    /// <summary>The silo's own HttpDelivery (<see cref="Services"/>) with the given channel timeout.</summary>
+    public static HttpDelivery Http(TimeSpan? channelTimeout = null) =>
+        Services(new Dictionary<string, string?>
+        {
+            [$"{CoachingOptions.Section}:ChannelTimeout"] = (channelTimeout ?? ChannelTimeout).ToString("c", CultureInfo.InvariantCulture),
+        }).GetRequiredService<HttpDelivery>();
+
+    /// <summary>
+    /// What the grains get (AddSecurityCoachGrains: the outbound policy, the connect callback, no redirects), with
+    /// loopback allowed so receivers on 127.0.0.1 can be reached, unless <paramref name="settings"/> sets
+    /// <c>SecurityCoach:Outbound:AllowedNetworks</c> itself; <paramref name="resolver"/> replaces the system's.
+    /// </summary>
+    public static ServiceProvider Services(IDictionary<string, string?> settings, IHostResolver? resolver = null)
+    {
+        var all = new Dictionary<string, string?>(settings);
+        if (!all.Keys.Any(k => k.StartsWith(OutboundOptions.Section + ":AllowedNetworks", StringComparison.Ordinal)))
+        {
+            all[$"{OutboundOptions.Section}:AllowedNetworks:0"] = "127.0.0.0/8";
+        }
+
+        var services = new ServiceCollection().AddLogging();
+        if (resolver is not null)
+        {
+            services.AddSingleton(resolver);
+        }
+
+        return services.AddSecurityCoachGrains(new ConfigurationBuilder().AddInMemoryCollection(all).Build()).BuildServiceProvider();
+    }
 
     public static IOptions<CoachingOptions> Coaching(TimeSpan? channelTimeout = null) =>
         Options.Create(new CoachingOptions { ChannelTimeout = channelTimeout ?? ChannelTimeout });

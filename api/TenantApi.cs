@@ -35,7 +35,7 @@ public sealed record ChannelResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? From,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? To)
 {
-    public static ChannelResponse Of(ChannelDefinition c) => new(c.Type, c.Url.Length == 0 ? null : c.Url, c.From, c.To);
+    public static ChannelResponse Of(ChannelDefinition c) => new(c.Type, c.UrlShown ?? (c.Url.Length == 0 ? null : c.Url), c.From, c.To);
 }
 
 public sealed record CampaignResponse(

@@ -7,7 +7,8 @@ public sealed record CoachingTip([property: Id(0)] string Title, [property: Id(1
 /// <summary>
 /// A delivery channel of a campaign: <c>webhook</c> (Url, Secret), <c>slack</c> and <c>teams</c> (Url of the incoming
 /// webhook), <c>email</c> (optional From, the tenant's sender, and To, an address template such as
-/// <c>{{actor.user.email_addr}}</c>; by default the user's e-mail).
+/// <c>{{actor.user.email_addr}}</c>; by default the user's e-mail). Stored, the secret parts (a webhook's Secret, a chat
+/// channel's Url) are encrypted (grains/Secrets); <see cref="UrlShown"/> is then what the API shows of such a URL.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ChannelDefinition(
@@ -15,7 +16,8 @@ public sealed record ChannelDefinition(
     [property: Id(1)] string Url,
     [property: Id(2)] string Secret,
     [property: Id(3)] string? From = null,
-    [property: Id(4)] string? To = null);
+    [property: Id(4)] string? To = null,
+    [property: Id(5)] string? UrlShown = null);
 
 /// <summary>
 /// A campaign as the customer defines it. <see cref="Pattern"/> is an EventBridge event pattern (JSON text);

@@ -49,6 +49,14 @@ public static class GrainServiceCollectionExtensions
             services.GetRequiredService<IOptions<BackpressureOptions>>().Value.MaxCoachingsInProgress ?? 0));
 
         services.TryAddSingleton(TimeProvider.System);
+        // The profile registers KMS or a key file first (SiloHosting).
+        services.AddOptions<Secrets.SecretsOptions>().Bind(configuration.GetSection(Secrets.SecretsOptions.Section));
+        // A configured LocalKey is shared by every silo given it (a test cluster's silos too); without one, the key is this process's.
+        var localKey = configuration[$"{Secrets.SecretsOptions.Section}:{nameof(Secrets.SecretsOptions.LocalKey)}"];
+        services.TryAddSingleton<Secrets.IDataKeySource>(_ => string.IsNullOrWhiteSpace(localKey)
+            ? Secrets.LocalDataKeySource.Ephemeral()
+            : new Secrets.LocalDataKeySource(Secrets.LocalDataKeySource.MasterKeyFromBase64(localKey, $"{Secrets.SecretsOptions.Section}:LocalKey")));
+        services.AddSingleton<Secrets.ISecretProtector, Secrets.EnvelopeSecretProtector>();
         // The AwsLocal and Aws profiles register the S3 audit log first; Local keeps no audit trail.
         services.TryAddSingleton<IAuditLog, NullAuditLog>();
         // Grain state in Orleans' binary format rather than the default Newtonsoft JSON: every state type here is

@@ -52,6 +52,7 @@ public static class SiloHosting
     public static WebApplicationBuilder AddSecurityCoachSilo(this WebApplicationBuilder builder)
     {
         var profile = builder.Configuration[Profiles.Setting] ?? Profiles.Local;
+        SecretKeys.Add(builder, profile);
         switch (profile)
         {
             case Profiles.Local:

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SecurityCoach.Notifications;
+using SecurityCoach.Secrets;
 
 namespace SecurityCoach.Coaching;
 
@@ -18,6 +19,7 @@ public sealed class CoachingFailuresState
 public sealed partial class CoachingFailuresGrain(
     [PersistentState("failures")] IPersistentState<CoachingFailuresState> state,
     ChannelRegistry channels,
+    ISecretProtector secrets,
     ILogger<CoachingFailuresGrain> logger) : Grain, ICoachingFailuresGrain
 {
     /// <summary>How many failures the list keeps; older ones drop off (they stay in the coaching grains).</summary>
@@ -68,7 +70,7 @@ public sealed partial class CoachingFailuresGrain(
             $"Campaign '{failure.CampaignId}' could not reach {failure.UserKey} after {failure.Attempts} attempts (event {failure.EventId}). " +
             $"Last error: {failure.LastError}. Retry it with POST /v1/tenants/{tenantId}/coachings/{failure.CoachingId}/retry.");
         var message = new CoachingMessage(failure.CoachingId, tenantId, failure.UserKey, failure.CampaignId, failure.EventId, tip, evt.Json);
-        var result = await channel.SendAsync(alert, message, CancellationToken.None);
+        var result = await channel.SendAsync(await ChannelSecrets.OpenAsync(secrets, tenantId, alert, CancellationToken.None), message, CancellationToken.None);
         if (!result.Delivered)
         {
             LogAlertFailed(tenantId, failure.CoachingId, alert.Type, result.ErrorName, result.Error);

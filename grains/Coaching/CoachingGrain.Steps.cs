@@ -1,7 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using SecurityCoach.Coaching.Steps;
 using SecurityCoach.Notifications;
+using SecurityCoach.Secrets;
 using SecurityCoach.Workflow;
 
 namespace SecurityCoach.Coaching;
@@ -196,7 +197,9 @@ public sealed partial class CoachingGrain
 
         try
         {
-            return await sender.SendAsync(channel, message, cancellationToken);
+            // Decrypted for this send only: the plaintext never goes into the coaching's state.
+            var open = await ChannelSecrets.OpenAsync(secrets, message.TenantId, channel, cancellationToken);
+            return await sender.SendAsync(open, message, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using SecurityCoach.Coaching.Steps;
 using SecurityCoach.Notifications;
+using SecurityCoach.Secrets;
 using SecurityCoach.Workflow;
 
 namespace SecurityCoach.Coaching;
@@ -95,6 +96,7 @@ public sealed partial class CoachingGrain(
     IOptions<CoachingOptions> options,
     TimeProvider time,
     IAuditLog audit,
+    ISecretProtector secrets,
     ILogger<CoachingGrain> logger) : Grain, ICoachingGrain, IRemindable
 {
     private const string WakeReminder = "coaching-wake";

@@ -37,6 +37,9 @@ public sealed class InProcessGrainStorage(IGrainStorageSerializer serializer, in
     /// <summary>Records held, tombstones included (tests look at it).</summary>
     internal int Count => _records.Count;
 
+    /// <summary>The bytes of every live record (tests look for what must not be stored).</summary>
+    internal IEnumerable<BinaryData> StoredBytes() => _records.Values.Where(e => e.Data is not null).Select(e => e.Data!);
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (!_records.TryGetValue((stateName, grainId), out var entry) || entry.Data is null)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using SecurityCoach.Campaigns;
 using SecurityCoach.Coaching.Steps;
+using SecurityCoach.Secrets;
 
 namespace SecurityCoach.Tenants;
 
@@ -69,6 +70,7 @@ public sealed class TenantGrain(
     CampaignValidator validator,
     CoachingWorkflows workflows,
     Microsoft.Extensions.Options.IOptions<QuotaOptions> quotaOptions,
+    ISecretProtector secrets,
     TimeProvider time) : Grain, ITenantGrain
 {
     /// <summary>Last-used times are recorded at this granularity, so a busy key costs one write a minute, not one per request.</summary>
@@ -262,6 +264,8 @@ public sealed class TenantGrain(
             return new PutCampaignResult(null, [], new QuotaExceeded("campaigns", campaignLimit));
         }
 
+        // Validated in the clear; stored with its secrets encrypted.
+        definition = definition with { Channels = await SealAsync(definition.Channels) };
         var version = state.State.CampaignSetVersion + 1;
         var stored = new StoredCampaign(campaignId, definition, version, time.GetUtcNow());
         state.State.Campaigns[campaignId] = stored;
@@ -269,6 +273,18 @@ public sealed class TenantGrain(
         _set = null;
         await state.WriteStateAsync();
         return new PutCampaignResult(stored, []);
+    }
+
+    private async Task<ChannelDefinition[]> SealAsync(ChannelDefinition[] channels)
+    {
+        var tenantId = this.GetPrimaryKeyString();
+        var sealedChannels = new ChannelDefinition[channels.Length];
+        for (var i = 0; i < channels.Length; i++)
+        {
+            sealedChannels[i] = await ChannelSecrets.SealAsync(secrets, tenantId, channels[i]);
+        }
+
+        return sealedChannels;
     }
 
     public async Task<bool> RemoveCampaign(string campaignId)
@@ -304,6 +320,11 @@ public sealed class TenantGrain(
 
         if (errors.Count == 0)
         {
+            if (settings.AlertChannel is { } channel)
+            {
+                settings = settings with { AlertChannel = await ChannelSecrets.SealAsync(secrets, this.GetPrimaryKeyString(), channel) };
+            }
+
             state.State.Settings = settings;
             // The quiet hours travel with the campaign set, so user grains see the change with their next event.
             state.State.CampaignSetVersion++;

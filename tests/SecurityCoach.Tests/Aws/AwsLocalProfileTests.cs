@@ -61,6 +61,11 @@ public sealed class AwsLocalProfileTests(LocalAwsFixture aws)
         // The state lives in DynamoDB: the user's item is there under the service id.
         var items = await aws.DynamoDB.ScanAsync(new ScanRequest { TableName = $"state-{run}" });
         Assert.Contains(items.Items ?? [], i => i["PK"].S.Contains($"user/{tenantId}/jdoe@example.com", StringComparison.Ordinal));
+        // The webhook secret is in no item, as text or inside a binary state; the tenant's item holds it sealed.
+        var secret = Encoding.UTF8.GetBytes("aws-local-secret-123");
+        static byte[] Bytes(Amazon.DynamoDBv2.Model.AttributeValue v) => v.B?.ToArray() ?? Encoding.UTF8.GetBytes(v.S ?? "");
+        Assert.DoesNotContain(items.Items ?? [], i => i.Values.Any(v => Bytes(v).AsSpan().IndexOf(secret) >= 0));
+        Assert.Contains(items.Items ?? [], i => i["PK"].S.Contains($"tenant/{tenantId}", StringComparison.Ordinal) && i.Values.Any(v => Bytes(v).AsSpan().IndexOf("scs1."u8) >= 0));
 
         // The audit trail of the tenant is in the bucket: each stage of the walkthrough, once.
         var records = await Eventually.Until(

@@ -204,6 +204,8 @@ public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
         builder.Properties["SecurityCoach:Coaching:RetryBackoffRate"] = "1";
         builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = "4";
         builder.Properties["SecurityCoach:Outbound:AllowedNetworks:0"] = "127.0.0.0/8";
+        // One master key for all the cluster's silos, so a secret sealed on one opens on another.
+        builder.Properties["SecurityCoach:Secrets:LocalKey"] = ClusterFixture.SecretsKey;
         builder.Properties["SecurityCoach:Coaching:MaxAttempts"] = maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();

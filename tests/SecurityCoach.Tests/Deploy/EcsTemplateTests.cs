@@ -109,6 +109,19 @@ public sealed class EcsTemplateTests
     }
 
     [Fact]
+    public void Channel_secrets_are_wrapped_by_a_rotating_kms_key_the_task_may_only_generate_and_decrypt_with()
+    {
+        var key = Resources.GetProperty("SecretsKey");
+        Assert.Equal("AWS::KMS::Key", key.GetProperty("Type").GetString());
+        Assert.True(key.GetProperty("Properties").GetProperty("EnableKeyRotation").GetBoolean());
+        Assert.Equal("SecretsKey", Environment()["SecurityCoach__Secrets__KmsKeyId"].GetProperty("Fn::GetAtt")[0].GetString());
+        var statement = Assert.Single(Resources.GetProperty("TaskRole").GetProperty("Properties").GetProperty("Policies")[0]
+            .GetProperty("PolicyDocument").GetProperty("Statement").EnumerateArray(), s => s.GetProperty("Sid").GetString() == "SecretsKey");
+        Assert.Equal(["kms:GenerateDataKey", "kms:Decrypt"], statement.GetProperty("Action").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("SecretsKey", statement.GetProperty("Resource").GetProperty("Fn::GetAtt")[0].GetString());
+    }
+
+    [Fact]
     public void Orleans_ports_are_open_only_between_the_silos()
     {
         var inline = Resources.GetProperty("SiloSecurityGroup").GetProperty("Properties").GetProperty("SecurityGroupIngress").EnumerateArray().ToList();

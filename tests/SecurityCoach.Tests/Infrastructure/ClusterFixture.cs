@@ -14,6 +14,9 @@ namespace SecurityCoach.Tests.Infrastructure;
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
+    /// <summary>The test clusters' master key for channel secrets (bytes 0–31; a test key, not a secret).</summary>
+    public const string SecretsKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
     public const int WorkflowClockRate = 16;
 
     public const int RetryIntervalSeconds = 8;
@@ -45,6 +48,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Properties["SecurityCoach:Coaching:ChannelTimeout"] = "00:00:05";
         // The receivers these tests start are on loopback, which the outbound policy refuses unless allowed.
         builder.Properties["SecurityCoach:Outbound:AllowedNetworks:0"] = "127.0.0.0/8";
+        // One master key for all the cluster's silos, so a secret sealed on one opens on another.
+        builder.Properties["SecurityCoach:Secrets:LocalKey"] = SecretsKey;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         Cluster = builder.Build();

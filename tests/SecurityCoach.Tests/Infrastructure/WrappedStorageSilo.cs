@@ -67,6 +67,8 @@ public sealed class WrappedStorageCluster : IAsyncDisposable
         var builder = new TestClusterBuilder(1);
         builder.Properties["SecurityCoach:Coaching:WorkflowClockRate"] = "16";
         builder.Properties["SecurityCoach:Outbound:AllowedNetworks:0"] = "127.0.0.0/8";
+        // One master key for all the cluster's silos, so a secret sealed on one opens on another.
+        builder.Properties["SecurityCoach:Secrets:LocalKey"] = ClusterFixture.SecretsKey;
         builder.AddSiloBuilderConfigurator<TConfigurator>();
         var started = new WrappedStorageCluster(builder.Build(), webhooks);
         try

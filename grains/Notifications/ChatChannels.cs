@@ -12,7 +12,7 @@ public sealed class SlackChannel(HttpDelivery http) : ICoachingChannel
     public string Type => "slack";
 
     public IEnumerable<FieldError> Validate(ChannelDefinition channel, string path) =>
-        http.ValidateUrl(channel.Url, path) is { } error ? [error] : [];
+        http.ValidateVendorUrl(channel.Url, path, "Slack", "hooks.slack.com") is { } error ? [error] : [];
 
     public async Task<ChannelResult> SendAsync(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
     {
@@ -51,8 +51,9 @@ public sealed class TeamsChannel(HttpDelivery http) : ICoachingChannel
 {
     public string Type => "teams";
 
+    /// <summary>Office 365 connectors (<c>*.webhook.office.com</c>) and Power Automate / Workflows webhooks.</summary>
     public IEnumerable<FieldError> Validate(ChannelDefinition channel, string path) =>
-        http.ValidateUrl(channel.Url, path) is { } error ? [error] : [];
+        http.ValidateVendorUrl(channel.Url, path, "Microsoft Teams", ".webhook.office.com", ".logic.azure.com", ".powerplatform.com") is { } error ? [error] : [];
 
     public async Task<ChannelResult> SendAsync(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
     {

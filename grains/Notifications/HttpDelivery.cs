@@ -98,4 +98,26 @@ public sealed class HttpDelivery(IHttpClientFactory httpClients, OutboundPolicy 
     /// <summary>The problem with a channel URL under the outbound policy (<see cref="OutboundPolicy.ProblemWith"/>), named <c>{path}.url</c>; null when it may be stored.</summary>
     public FieldError? ValidateUrl(string? url, string path) =>
         policy.ProblemWith(url) is { } problem ? new FieldError($"{path}.url", problem) : null;
+
+    /// <summary>
+    /// As <see cref="ValidateUrl"/>, and the host must be the vendor's own (<paramref name="hosts"/>: a name, or
+    /// <c>.suffix</c> for its subdomains) unless the operator's allow list names it: a chat channel posts as the
+    /// tenant's bot, so it must not be turned into a general-purpose webhook.
+    /// </summary>
+    public FieldError? ValidateVendorUrl(string? url, string path, string vendor, params string[] hosts)
+    {
+        if (ValidateUrl(url, path) is { } error)
+        {
+            return error;
+        }
+
+        var uri = new Uri(url!);
+        var host = uri.IdnHost.TrimEnd('.');
+        var vendorHost = Array.Exists(hosts, h => h.StartsWith('.')
+            ? host.EndsWith(h, StringComparison.OrdinalIgnoreCase)
+            : host.Equals(h, StringComparison.OrdinalIgnoreCase));
+        return vendorHost || policy.IsOperatorListed(uri)
+            ? null
+            : new FieldError($"{path}.url", $"must be a {vendor} incoming-webhook URL (host {string.Join(" or ", hosts.Select(h => h.StartsWith('.') ? "*" + h : h))})");
+    }
 }

@@ -94,6 +94,9 @@ public sealed class OutboundPolicy
             : null;
     }
 
+    /// <summary>True when the operator's allow list names this URL's host or its literal address (tests and private receivers).</summary>
+    public bool IsOperatorListed(Uri uri) => IsListed(HostOf(uri.Host), LiteralAddress(HostOf(uri.Host)));
+
     /// <summary>True when the request may go out over this scheme to this host at all (before any address is known).</summary>
     public bool AllowsScheme(Uri uri) => uri.Scheme == Uri.UriSchemeHttps || IsListed(HostOf(uri.Host), LiteralAddress(HostOf(uri.Host)));
 

@@ -178,8 +178,8 @@ public sealed class ApiTests(SiloFactory silo)
         using var client = silo.ClientWithKey(key);
         var body = """
             {"name":"x","pattern":{"class_uid":[2004]},"riskWeight":1,"tip":{"title":"t","body":"b"},
-             "channels":[{"type":"slack","url":"https://hooks.slack.example/services/T/B/X"},
-                         {"type":"teams","url":"https://acme.webhook.office.example/x"},
+             "channels":[{"type":"slack","url":"https://hooks.slack.com/services/T/B/X"},
+                         {"type":"teams","url":"https://acme.webhook.office.com/x"},
                          {"type":"webhook","url":"https://hooks.example/x","secret":"0123456789abcdef"}]}
             """;
         using var response = await client.PutAsync($"/v1/tenants/{tenantId}/campaigns/chat", Json(body));

@@ -88,6 +88,22 @@ public sealed class HttpChannelTests : IAsyncLifetime
     public void Chat_channels_need_an_https_url(string type, string url, string field) =>
         Assert.Contains(Channel(type).Validate(new ChannelDefinition(type, url, ""), "channels[0]"), e => e.Field == field);
 
+    [Theory]
+    [InlineData("slack", "https://hooks.slack.com.evil.example/services/T/B/X")]
+    [InlineData("slack", "https://example.com/services/T/B/X")]
+    [InlineData("teams", "https://webhook.office.com.evil.example/x")]
+    [InlineData("teams", "https://hooks.slack.com/x")]
+    public void Chat_channels_refuse_a_host_that_is_not_the_vendors(string type, string url) =>
+        Assert.Contains(Channel(type).Validate(new ChannelDefinition(type, url, ""), "channels[0]"), e => e.Field == "channels[0].url" && e.Problem.Contains("incoming-webhook", StringComparison.Ordinal));
+
+    [Theory]
+    [InlineData("slack", "https://hooks.slack.com/services/T000/B000/XXXX")]
+    [InlineData("teams", "https://acme.webhook.office.com/webhookb2/x")]
+    [InlineData("teams", "https://prod-01.westus.logic.azure.com/workflows/x")]
+    [InlineData("teams", "https://default0000.00.environment.api.powerplatform.com/powerautomate/x")]
+    public void Chat_channels_accept_the_vendors_hosts(string type, string url) =>
+        Assert.Empty(Channel(type).Validate(new ChannelDefinition(type, url, ""), "channels[0]"));
+
     [Fact]
     public void Chat_channels_accept_a_loopback_http_url_for_local_testing() =>
         Assert.Empty(Channel("slack").Validate(new ChannelDefinition("slack", "http://127.0.0.1:9000/x", ""), "channels[0]"));

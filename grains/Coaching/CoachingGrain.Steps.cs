@@ -125,6 +125,22 @@ public sealed partial class CoachingGrain
             ? new CoachingTip(given["title"]!.GetValue<string>(), given["body"]!.GetValue<string>())
             : TipRenderer.Render(request.Tip, request.Event.Json);
         var message = new CoachingMessage(_coachingId, request.TenantId, request.UserKey, request.CampaignId, request.Event.EventId, tip, request.Event.Json);
+        var limits = options.Value;
+        if (s.Attempts - s.AttemptsAtRetry >= limits.MaxDeliveryAttemptsPerCoaching)
+        {
+            return StepOutcome.Fail("Coaching.DeliveryAttemptsExhausted",
+                $"this coaching made {limits.MaxDeliveryAttemptsPerCoaching} delivery attempts, its limit; nothing was sent");
+        }
+
+        if (s.History.Count > 0)
+        {
+            // In workflow time, as the retry waits are: a test running the clock faster keeps its pace.
+            var pause = s.History[^1].At + (limits.MinDeliveryInterval / limits.WorkflowClockRate) - time.GetUtcNow();
+            if (pause > TimeSpan.Zero)
+            {
+                await Task.Delay(pause, time, cancellationToken);
+            }
+        }
 
         var delivered = new JsonArray();
         string? error = null;
@@ -233,8 +249,13 @@ public sealed partial class CoachingGrain
             s.LastError = $"{input["Error"]!.GetValue<string>()}: {input["Cause"]?.ToString()}";
         }
 
-        await GrainFactory.Reference<ICoachingFailuresGrain>(request.TenantId).Alert(Failure(), request.Event);
-        s.AlertSent = true;
+        // One alert per coaching (per retry through the API): a workflow looping through its alert step alerts once.
+        if (!s.AlertSent)
+        {
+            await GrainFactory.Reference<ICoachingFailuresGrain>(request.TenantId).Alert(Failure(), request.Event);
+            s.AlertSent = true;
+        }
+
         return StepOutcome.Ok(new JsonObject { ["alerted"] = true });
     }
 }

@@ -60,6 +60,9 @@ public sealed class CoachingState : SecurityCoach.Storage.IEndedState
 
     /// <summary>True while the coaching has a reminder of its own (a long wait, a retry asked through the API).</summary>
     [Id(13)] public bool OwnReminder { get; set; }
+
+    /// <summary><see cref="Attempts"/> when the coaching was last retried through the API: the attempt limit counts from there.</summary>
+    [Id(15)] public int AttemptsAtRetry { get; set; }
 }
 
 /// <summary>
@@ -233,6 +236,7 @@ public sealed partial class CoachingGrain(
         s.Status = CoachingStatus.Pending;
         s.FailureReported = false;
         s.AlertSent = false;
+        s.AttemptsAtRetry = s.Attempts;
         s.RecordedOutcome = null;
         s.WakeAt = now;
         // The user grain no longer watches a coaching that ended: a resumed one keeps its own wake-up.
@@ -353,6 +357,8 @@ public sealed partial class CoachingGrain(
 
                         report = await RunStep(step, failureError, task, cancellationToken);
                         unsavedEffect |= effect;
+                        // A step that finished synchronously must not keep the scheduler's thread for a whole workflow.
+                        await Task.Yield();
                         continue;
                     case WorkflowCommand.WaitUntil wait:
                         await WaitUntil(wait.Until, now);
@@ -417,7 +423,9 @@ public sealed partial class CoachingGrain(
         if (end is WorkflowCommand.Failed failed)
         {
             s.Status = CoachingStatus.Failed;
-            s.LastError ??= failed.Cause is null ? failed.Error ?? "the workflow failed" : $"{failed.Error}: {failed.Cause}";
+            var reason = failed.Cause is null ? failed.Error ?? "the workflow failed" : $"{failed.Error}: {failed.Cause}";
+            // A limit that stopped the workflow says more than the delivery error before it.
+            s.LastError = s.LastError is null || ErrorNames.IsTerminal(failed.Error ?? "") ? reason : s.LastError;
             LogFailed(request.TenantId, _coachingId, request.CampaignId, request.UserKey, s.Attempts, s.LastError);
         }
         else

@@ -29,6 +29,16 @@ public sealed class CoachingOptions
     public int MaxConnectionsPerEndpoint { get; set; } = 512;
 
     /// <summary>
+    /// Delivery attempts one coaching may make, whatever its workflow says (a Catch that leads back to a delivery
+    /// would otherwise post without end); later delivery steps fail with <c>Coaching.DeliveryAttemptsExhausted</c>
+    /// and send nothing.
+    /// </summary>
+    public int MaxDeliveryAttemptsPerCoaching { get; set; } = 10;
+
+    /// <summary>The least time between two delivery attempts of one coaching: a loop without waits still sends at this pace.</summary>
+    public TimeSpan MinDeliveryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Workflow seconds per wall-clock second: 1 in production. ASL waits are whole seconds, so tests and demos run
     /// the workflow clock faster (4 makes a 2 s retry wait take 0.5 s). Timestamps in the execution history are in
     /// workflow time, which is wall time when this is 1.

@@ -10,6 +10,12 @@ namespace SecurityCoach.Coaching;
 /// </summary>
 public static class TipRenderer
 {
+    /// <summary>
+    /// Characters a rendered title or body may have: a placeholder repeated through a 4,000-character tip over a large
+    /// event field rendered to about 100 MB. Past it the text is cut and ends with "…".
+    /// </summary>
+    public const int MaxRenderedLength = 8_000;
+
     public static CoachingTip Render(CoachingTip tip, ReadOnlySpan<byte> eventJson)
     {
         if (!tip.Title.Contains("{{", StringComparison.Ordinal) && !tip.Body.Contains("{{", StringComparison.Ordinal))
@@ -48,11 +54,22 @@ public static class TipRenderer
             }
 
             position = end + 2;
+            if (output.Length >= MaxRenderedLength)
+            {
+                return Cut(output);
+            }
+
             start = template.IndexOf("{{", position, StringComparison.Ordinal);
         }
 
         output.Append(template, position, template.Length - position);
-        return output.ToString();
+        return output.Length > MaxRenderedLength ? Cut(output) : output.ToString();
+    }
+
+    private static string Cut(StringBuilder output)
+    {
+        output.Length = MaxRenderedLength - 1;
+        return output.Append('…').ToString();
     }
 
     private static bool TryResolve(JsonElement root, ReadOnlySpan<char> path, out JsonElement value)
@@ -75,7 +92,9 @@ public static class TipRenderer
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                output.Append(value.GetString());
+                // One value never adds more than the whole text may hold.
+                var text = value.GetString()!;
+                output.Append(text, 0, Math.Min(text.Length, Math.Max(0, MaxRenderedLength - output.Length + 1)));
                 break;
             case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
                 output.Append(value.GetRawText());
@@ -85,6 +104,11 @@ public static class TipRenderer
                 var first = true;
                 foreach (var item in value.EnumerateArray())
                 {
+                    if (output.Length > MaxRenderedLength)
+                    {
+                        break;
+                    }
+
                     if (!first)
                     {
                         output.Append(", ");

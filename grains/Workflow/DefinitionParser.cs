@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace SecurityCoach.Workflow;
 
 /// <summary>Builds a <see cref="StateMachineDefinition"/> while collecting every validation error with its path.</summary>
-internal sealed class DefinitionParser(Func<string, bool>? isKnownResource)
+internal sealed class DefinitionParser(Func<string, bool>? isKnownResource, WorkflowLimits limits)
 {
     private static readonly string[] Common = ["Type", "Comment"];
     private static readonly string[] Flow = ["Next", "End", "InputPath", "OutputPath"];
@@ -136,6 +136,11 @@ internal sealed class DefinitionParser(Func<string, bool>? isKnownResource)
         if (startAt is not null)
         {
             ReportUnreachable(startAt, states, statesPath);
+            if (_errors.Count == 0)
+            {
+                // Only over a machine with no other problem: a missing target would read as a loop.
+                ReportEndless(states, statesPath);
+            }
         }
 
         return startAt is null ? null : new StateMachineDefinition(startAt, states, timeout, comment);
@@ -152,8 +157,7 @@ internal sealed class DefinitionParser(Func<string, bool>? isKnownResource)
                 continue;
             }
 
-            IEnumerable<string?> targets = [state.Next, state.Default, .. state.Choices.Select(c => c.Next), .. state.Catch.Select(c => c.Next)];
-            foreach (var target in targets)
+            foreach (var target in Targets(state))
             {
                 if (target is not null && reached.Add(target))
                 {
@@ -170,6 +174,47 @@ internal sealed class DefinitionParser(Func<string, bool>? isKnownResource)
             }
         }
     }
+
+    /// <summary>
+    /// A state from which no path leads to an end (a Succeed or Fail state, or <c>End</c>) loops until a limit stops
+    /// it: refused here rather than left to fail at run time.
+    /// </summary>
+    private void ReportEndless(Dictionary<string, StateDefinition> states, string statesPath)
+    {
+        var ends = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, state) in states)
+        {
+            if (state.End || state.Type is StateType.Succeed or StateType.Fail)
+            {
+                ends.Add(name);
+            }
+        }
+
+        // Grows the set of states that can end until no state joins: a state can end when any of its targets can.
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var (name, state) in states)
+            {
+                if (!ends.Contains(name) && Targets(state).Any(t => t is not null && ends.Contains(t)))
+                {
+                    ends.Add(name);
+                    grew = true;
+                }
+            }
+        }
+
+        foreach (var name in states.Keys)
+        {
+            if (!ends.Contains(name))
+            {
+                Error(Paths.Field(statesPath, name), $"state '{name}' can never end: no path from it reaches a Succeed or Fail state or an End");
+            }
+        }
+    }
+
+    private static IEnumerable<string?> Targets(StateDefinition state) =>
+        [state.Next, state.Default, .. state.Choices.Select(c => c.Next), .. state.Catch.Select(c => c.Next)];
 
     private StateDefinition? ParseState(string name, JsonElement state, string path, HashSet<string> names)
     {
@@ -550,6 +595,10 @@ internal sealed class DefinitionParser(Func<string, bool>? isKnownResource)
                         {
                             Error(fieldPath, "MaxAttempts must be a non-negative integer");
                         }
+                        else if (maxAttempts > limits.MaxRetryAttempts)
+                        {
+                            Error(fieldPath, $"MaxAttempts is {maxAttempts}; at most {limits.MaxRetryAttempts} retries are allowed");
+                        }
 
                         break;
                     case "BackoffRate":
@@ -736,8 +785,22 @@ internal sealed class DefinitionParser(Func<string, bool>? isKnownResource)
         return parsed;
     }
 
-    private PayloadTemplate? Template(JsonElement state, string field, string path) =>
-        state.TryGetProperty(field, out var template) ? PayloadTemplate.Compile(template, Paths.Field(path, field), _errors) : null;
+    private PayloadTemplate? Template(JsonElement state, string field, string path)
+    {
+        if (!state.TryGetProperty(field, out var element))
+        {
+            return null;
+        }
+
+        var fieldPath = Paths.Field(path, field);
+        var template = PayloadTemplate.Compile(element, fieldPath, _errors);
+        if (template.References > limits.MaxTemplateReferences)
+        {
+            Error(fieldPath, $"{field} reads {template.References} paths; at most {limits.MaxTemplateReferences} are allowed in one template");
+        }
+
+        return template;
+    }
 
     private int? PositiveInteger(JsonElement value, string path, string field)
     {

@@ -3,7 +3,7 @@ namespace SecurityCoach.Workflow;
 /// <summary>The built-in error names of the States language (all start with <c>States.</c>).</summary>
 public static class ErrorNames
 {
-    /// <summary>Wildcard in ErrorEquals: every error except <see cref="Runtime"/>.</summary>
+    /// <summary>Wildcard in ErrorEquals: every error except the terminal ones (<see cref="IsTerminal"/>).</summary>
     public const string All = "States.ALL";
 
     /// <summary>Wildcard in ErrorEquals: any error a task reported, except <see cref="Timeout"/>.</summary>
@@ -16,20 +16,25 @@ public static class ErrorNames
     public const string ResultPathMatchFailure = "States.ResultPathMatchFailure";
     public const string IntrinsicFailure = "States.IntrinsicFailure";
 
+    /// <summary>A payload over <see cref="WorkflowLimits.MaxPayloadBytes"/>: terminal, as <see cref="Runtime"/>.</summary>
+    public const string DataLimitExceeded = "States.DataLimitExceeded";
+
     internal const string Prefix = "States.";
+
+    /// <summary>Errors that end the execution whatever its Retry and Catch say (even when named there).</summary>
+    public static bool IsTerminal(string error) => error is Runtime or DataLimitExceeded;
 
     /// <summary>Whether a retrier's or catcher's ErrorEquals list matches <paramref name="error"/>.</summary>
     public static bool Matches(IReadOnlyList<string> errorEquals, string error)
     {
+        if (IsTerminal(error))
+        {
+            return false;
+        }
+
         foreach (var name in errorEquals)
         {
-            if (name == error)
-            {
-                // States.Runtime is terminal even when named: AWS never retries or catches it.
-                return error != Runtime;
-            }
-
-            if (name == All && error != Runtime)
+            if (name == error || name == All)
             {
                 return true;
             }

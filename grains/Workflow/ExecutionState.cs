@@ -65,6 +65,18 @@ public sealed class ExecutionState
 
     [Id(10)] public List<HistoryEvent> History { get; set; } = [];
 
+    /// <summary>States entered so far, in all (<see cref="WorkflowLimits.MaxTransitions"/>).</summary>
+    [Id(11)] public int Transitions { get; set; }
+
+    /// <summary>Retries scheduled so far, in all (<see cref="WorkflowLimits.MaxRetriesPerExecution"/>).</summary>
+    [Id(12)] public int Retries { get; set; }
+
+    /// <summary>Seconds of retry delay scheduled so far, in all (<see cref="WorkflowLimits.MaxRetryWait"/>).</summary>
+    [Id(13)] public double RetryWaitSeconds { get; set; }
+
+    /// <summary>Characters of input and output text the history holds (<see cref="WorkflowLimits.MaxHistoryTextChars"/>).</summary>
+    [Id(14)] public int HistoryTextChars { get; set; }
+
     public string ToJson() => JsonSerializer.Serialize(this, Storage.ExecutionState);
 
     /// <summary>The trace alone, as a JSON array (what an API shows of an execution).</summary>

@@ -28,6 +28,9 @@ internal sealed class IntrinsicFunction
         _arguments = arguments;
     }
 
+    /// <summary>Paths among the arguments, nested calls' included.</summary>
+    public int References => _arguments.Sum(a => a.Path is not null ? 1 : a.Call?.References ?? 0);
+
     public static bool LooksLikeCall(string text) => text.StartsWith(ErrorNames.Prefix, StringComparison.Ordinal);
 
     public static bool TryParse(string text, out IntrinsicFunction function, out string problem)

@@ -243,6 +243,8 @@ public sealed class JsonPath
             }
         }
 
+        // A repeated index selects nothing new: without this, a few `[0,0,…]` segments asked for 10^12 nodes.
+        indices = [.. indices.Distinct()];
         segment = indices.Length == 1 ? Segment.ForIndex(indices[0]) : Segment.ForUnion(indices);
         return true;
     }
@@ -454,10 +456,12 @@ public sealed class JsonPath
                 case SegmentKind.Union:
                     if (node is JsonArray picked)
                     {
+                        // -1 and Count-1 are one element: each is taken once, so no level holds more nodes than the document.
+                        var taken = new HashSet<int>();
                         foreach (var raw in _union)
                         {
                             var i = raw < 0 ? picked.Count + raw : raw;
-                            if (i >= 0 && i < picked.Count)
+                            if (i >= 0 && i < picked.Count && taken.Add(i))
                             {
                                 into.Add(picked[i]);
                             }

@@ -14,6 +14,9 @@ internal sealed class PayloadTemplate
 
     private PayloadTemplate(Node root) => _root = root;
 
+    /// <summary>Paths the template reads (intrinsic arguments included): each may copy a whole payload.</summary>
+    public int References => _root.References;
+
     /// <summary>Compiles the template; problems are added to <paramref name="errors"/> with their JSON paths.</summary>
     public static PayloadTemplate Compile(JsonElement template, string path, List<ValidationError> errors) =>
         new(CompileNode(template, path, errors));
@@ -82,6 +85,8 @@ internal sealed class PayloadTemplate
 
     private abstract class Node
     {
+        public virtual int References => 0;
+
         public abstract JsonNode? Build(EvaluationScope scope, string pathFailureError);
     }
 
@@ -92,6 +97,8 @@ internal sealed class PayloadTemplate
 
     private sealed class ObjectNode((string Name, Node Value)[] fields) : Node
     {
+        public override int References => fields.Sum(f => f.Value.References);
+
         public override JsonNode Build(EvaluationScope scope, string pathFailureError)
         {
             var obj = new JsonObject();
@@ -106,6 +113,8 @@ internal sealed class PayloadTemplate
 
     private sealed class ArrayNode(Node[] items) : Node
     {
+        public override int References => items.Sum(i => i.References);
+
         public override JsonNode Build(EvaluationScope scope, string pathFailureError)
         {
             var array = new JsonArray();
@@ -120,6 +129,8 @@ internal sealed class PayloadTemplate
 
     private sealed class PathNode(JsonPath path, string field) : Node
     {
+        public override int References => 1;
+
         public override JsonNode? Build(EvaluationScope scope, string pathFailureError) =>
             scope.TrySelect(path, out var value)
                 ? value
@@ -130,6 +141,8 @@ internal sealed class PayloadTemplate
 
     private sealed class CallNode(IntrinsicFunction call) : Node
     {
+        public override int References => call.References;
+
         public override JsonNode? Build(EvaluationScope scope, string pathFailureError) => call.Evaluate(scope);
     }
 }

@@ -34,8 +34,10 @@ public sealed class StateMachineDefinition
     /// </summary>
     /// <param name="json">The ASL document.</param>
     /// <param name="isKnownResource">Which Task <c>Resource</c> names the host can run; null accepts any.</param>
-    public static StateMachineParseResult Parse(string json, Func<string, bool>? isKnownResource = null) =>
-        new DefinitionParser(isKnownResource).Parse(json);
+    /// <param name="limits">The limits checked at parse time (<see cref="WorkflowLimits.Default"/> when null); the
+    /// engine that runs the definition should hold the same.</param>
+    public static StateMachineParseResult Parse(string json, Func<string, bool>? isKnownResource = null, WorkflowLimits? limits = null) =>
+        new DefinitionParser(isKnownResource, limits ?? WorkflowLimits.Default).Parse(json);
 }
 
 /// <summary>The outcome of <see cref="StateMachineDefinition.Parse"/>: a definition, or every validation error.</summary>

@@ -9,14 +9,14 @@ namespace SecurityCoach.Workflow;
 /// task, wake up later, or nothing more: it succeeded or failed). The engine never awaits, sleeps or reads a clock;
 /// given the same state, time, report and random source it does the same thing. See README.md beside this file.
 /// </summary>
-public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSource? random = null)
+public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSource? random = null, WorkflowLimits? limits = null)
 {
-    /// <summary>Transitions one Advance may make before it gives up on a loop that never waits (States.Runtime).</summary>
-    public const int MaxTransitionsPerAdvance = 10_000;
-
     private readonly IRandomSource _random = random ?? SharedRandomSource.Instance;
 
     public StateMachineDefinition Definition { get; } = definition;
+
+    /// <summary>What each execution may use; the definition should have been parsed with the same.</summary>
+    public WorkflowLimits Limits { get; } = limits ?? WorkflowLimits.Default;
 
     /// <summary>A new execution, positioned before its first state. Nothing runs until <see cref="Advance"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="inputJson"/> is not JSON.</exception>
@@ -49,6 +49,15 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
         var frame = new ExecutionFrame { StateName = Definition.StartAt, InputJson = text, EnteredAt = now };
         KeepInput(frame, input);
         state.Frames.Add(frame);
+        if (ExceedsPayload(text))
+        {
+            // Failed before it starts; the history keeps the size, not the input.
+            state.History.Add(new HistoryEvent { Id = 1, Timestamp = now, Type = HistoryEventType.ExecutionStarted, Input = TruncatedMarker(text) });
+            new Step(this, state, now).FailExecution(ErrorNames.DataLimitExceeded, PayloadCause("The execution's input", text));
+            return state;
+        }
+
+        state.HistoryTextChars = text.Length;
         state.History.Add(new HistoryEvent { Id = 1, Timestamp = now, Type = HistoryEventType.ExecutionStarted, Input = text });
         return state;
     }
@@ -101,6 +110,9 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
 
         var input = state.History.LastOrDefault(e => e.Type == HistoryEventType.StateEntered && e.State == resumeAt)?.Input ?? state.InputJson;
         state.Status = ExecutionStatus.Running;
+        // The retry budget starts over with the retriers; the transition count does not, so a loop stays stopped.
+        state.Retries = 0;
+        state.RetryWaitSeconds = 0;
         state.Error = null;
         state.Cause = null;
         state.CompletedAt = null;
@@ -110,6 +122,17 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
     }
 
     private static string Serialize(JsonNode? node) => node?.ToJsonString() ?? "null";
+
+    /// <summary>Whether a JSON text is over <see cref="WorkflowLimits.MaxPayloadBytes"/> in UTF-8 (a char is at least one byte, at most three).</summary>
+    private bool ExceedsPayload(string json) =>
+        json.Length > Limits.MaxPayloadBytes
+        || (json.Length * 3L > Limits.MaxPayloadBytes && System.Text.Encoding.UTF8.GetByteCount(json) > Limits.MaxPayloadBytes);
+
+    private string PayloadCause(string what, string json) =>
+        $"{what} is {System.Text.Encoding.UTF8.GetByteCount(json)} bytes, over the {Limits.MaxPayloadBytes}-byte payload limit.";
+
+    /// <summary>What the history records in place of a text it no longer keeps: still JSON, and says how long it was.</summary>
+    private static string TruncatedMarker(string text) => $"{{\"truncated\":true,\"length\":{text.Length}}}";
 
     private static JsonNode? Parse(string json) => JsonNode.Parse(json);
 
@@ -145,16 +168,16 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
                     return new WorkflowCommand.Failed(state.Error, state.Cause);
             }
 
-            for (var transitions = 0; ; transitions++)
+            while (true)
             {
                 if (MachineDeadline is { } deadline && now >= deadline)
                 {
                     return FailExecution(ErrorNames.Timeout, $"The execution ran longer than its TimeoutSeconds ({engine.Definition.TimeoutSeconds}).");
                 }
 
-                if (transitions >= MaxTransitionsPerAdvance)
+                if (state.History.Count >= engine.Limits.MaxHistoryEvents)
                 {
-                    return FailExecution(ErrorNames.Runtime, $"More than {MaxTransitionsPerAdvance} transitions without a task or a wait.");
+                    return FailExecution(ErrorNames.Runtime, $"The execution history reached its limit of {engine.Limits.MaxHistoryEvents} events.");
                 }
 
                 var frame = Top;
@@ -230,6 +253,12 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
         {
             if (frame.Attempt == 0)
             {
+                // Counted over the execution's life, so a loop through tasks or waits ends too, not only one that never yields.
+                if (++state.Transitions > engine.Limits.MaxTransitions)
+                {
+                    return FailExecution(ErrorNames.Runtime, $"The execution entered more than {engine.Limits.MaxTransitions} states (its transition limit).");
+                }
+
                 var qualified = frame.Scope + frame.StateName;
                 state.Visits[qualified] = state.Visits.GetValueOrDefault(qualified) + 1;
                 Record(HistoryEventType.StateEntered, frame, input: frame.InputJson);
@@ -321,6 +350,10 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
             frame.TaskResource = null;
             switch (report)
             {
+                case WorkflowEvent.TaskSucceeded succeeded when engine.ExceedsPayload(succeeded.ResultJson):
+                    var cause = engine.PayloadCause("The task's result", succeeded.ResultJson);
+                    Record(HistoryEventType.TaskFailed, frame, attempt: frame.Attempt, key: key, error: ErrorNames.DataLimitExceeded, cause: cause);
+                    return FailExecution(ErrorNames.DataLimitExceeded, cause);
                 case WorkflowEvent.TaskSucceeded succeeded:
                     JsonNode? result;
                     try
@@ -529,6 +562,13 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
         private WorkflowCommand? Transition(ExecutionFrame frame, StateDefinition definition, JsonNode? output, string? next, string? outputText = null)
         {
             var outputJson = outputText ?? Serialize(output);
+            if (engine.ExceedsPayload(outputJson))
+            {
+                var cause = engine.PayloadCause($"The output of '{frame.StateName}'", outputJson);
+                Record(HistoryEventType.StateFailed, frame, error: ErrorNames.DataLimitExceeded, cause: cause);
+                return FailExecution(ErrorNames.DataLimitExceeded, cause);
+            }
+
             Record(HistoryEventType.StateExited, frame, output: outputJson, next: next);
             if (next is null)
             {
@@ -604,7 +644,7 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
         private WorkflowCommand? RaiseError(ExecutionFrame frame, StateDefinition definition, string? error, string? cause)
         {
             var name = error ?? "";
-            if (name == ErrorNames.Runtime)
+            if (ErrorNames.IsTerminal(name))
             {
                 Record(HistoryEventType.StateFailed, frame, error: error, cause: cause);
                 return FailExecution(error, cause);
@@ -623,11 +663,17 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
                     frame.RetryCounts.Add(0);
                 }
 
-                // Only the first matching retrier counts; once it is spent the error goes to the catchers.
-                if (frame.RetryCounts[i] < retrier.MaxAttempts)
+                // Only the first matching retrier counts; once it is spent — or the execution's retry budget is — the
+                // error goes to the catchers.
+                var delay = RetryDelay(retrier, frame.RetryCounts[i] + 1);
+                if (frame.RetryCounts[i] < retrier.MaxAttempts
+                    && state.Retries < engine.Limits.MaxRetriesPerExecution
+                    && state.RetryWaitSeconds + delay.TotalSeconds <= engine.Limits.MaxRetryWait.TotalSeconds)
                 {
                     frame.RetryCounts[i]++;
-                    frame.ResumeAt = now + RetryDelay(retrier, frame.RetryCounts[i]);
+                    state.Retries++;
+                    state.RetryWaitSeconds += delay.TotalSeconds;
+                    frame.ResumeAt = now + delay;
                     frame.Phase = FramePhase.Retrying;
                     Record(HistoryEventType.RetryScheduled, frame, attempt: frame.Attempt, error: error, cause: cause, until: frame.ResumeAt);
                     return null;
@@ -680,7 +726,7 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
             return TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2));
         }
 
-        private WorkflowCommand.Failed FailExecution(string? error, string? cause)
+        public WorkflowCommand.Failed FailExecution(string? error, string? cause)
         {
             state.Status = ExecutionStatus.Failed;
             state.Error = error;
@@ -735,22 +781,39 @@ public sealed class WorkflowEngine(StateMachineDefinition definition, IRandomSou
                 return null;
             }
 
+            if (Recent(text) is { } shared)
+            {
+                return shared;
+            }
+
+            if (state.HistoryTextChars + text.Length > engine.Limits.MaxHistoryTextChars)
+            {
+                return TruncatedMarker(text);
+            }
+
+            state.HistoryTextChars += text.Length;
+            return text;
+        }
+
+        /// <summary>The same text held by one of the last few trace events, if one does.</summary>
+        private string? Recent(string text)
+        {
             var history = state.History;
             for (var i = history.Count - 1; i >= 0 && i >= history.Count - RecentTraceEvents; i--)
             {
                 var recent = history[i];
-                if (string.Equals(recent.Output, text, StringComparison.Ordinal))
+                if (recent.Output is { } output && string.Equals(output, text, StringComparison.Ordinal))
                 {
-                    return recent.Output;
+                    return output;
                 }
 
-                if (string.Equals(recent.Input, text, StringComparison.Ordinal))
+                if (recent.Input is { } input && string.Equals(input, text, StringComparison.Ordinal))
                 {
-                    return recent.Input;
+                    return input;
                 }
             }
 
-            return text;
+            return null;
         }
 
         private void Record(

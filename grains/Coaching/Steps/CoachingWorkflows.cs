@@ -17,15 +17,17 @@ public sealed class CoachingWorkflows
     private const int MaxCachedEngines = 1024;
 
     private readonly Dictionary<string, ResourceMapping> _mapped;
+    private readonly WorkflowLimits _limits;
     private readonly ConcurrentDictionary<string, WorkflowEngine> _engines = new(StringComparer.Ordinal);
 
     public CoachingWorkflows(IOptions<CoachingOptions> coaching, IOptions<WorkflowOptions> workflow)
     {
         _mapped = workflow.Value.Resources.ToDictionary(m => m.Resource, StringComparer.Ordinal);
+        _limits = workflow.Value.Limits;
         DefaultDefinition = BuildDefault(coaching.Value);
-        var parsed = StateMachineDefinition.Parse(DefaultDefinition, IsKnownResource);
+        var parsed = StateMachineDefinition.Parse(DefaultDefinition, IsKnownResource, _limits);
         Default = new WorkflowEngine(parsed.Definition
-            ?? throw new InvalidOperationException("the built-in workflow is invalid: " + string.Join("; ", parsed.Errors)));
+            ?? throw new InvalidOperationException("the built-in workflow is invalid: " + string.Join("; ", parsed.Errors)), limits: _limits);
     }
 
     /// <summary>The built-in definition's ASL text (shaped by <see cref="CoachingOptions"/>' retry settings).</summary>
@@ -41,7 +43,7 @@ public sealed class CoachingWorkflows
 
     /// <summary>Every problem of a definition, each with the JSON path of the offending field; empty when it is valid.</summary>
     public FieldError[] Validate(string definition) =>
-        [.. StateMachineDefinition.Parse(definition, IsKnownResource).Errors.Select(e => new FieldError(e.Path, e.Message))];
+        [.. StateMachineDefinition.Parse(definition, IsKnownResource, _limits).Errors.Select(e => new FieldError(e.Path, e.Message))];
 
     /// <summary>The engine for a definition text (null: the default).</summary>
     /// <exception cref="InvalidOperationException">The text is not a valid definition (it was validated when stored,
@@ -58,7 +60,7 @@ public sealed class CoachingWorkflows
             return engine;
         }
 
-        var parsed = StateMachineDefinition.Parse(definition, IsKnownResource);
+        var parsed = StateMachineDefinition.Parse(definition, IsKnownResource, _limits);
         if (parsed.Definition is null)
         {
             throw new InvalidOperationException("the workflow is not valid here: " + string.Join("; ", parsed.Errors));
@@ -69,7 +71,7 @@ public sealed class CoachingWorkflows
             _engines.Clear();
         }
 
-        return _engines.GetOrAdd(definition, new WorkflowEngine(parsed.Definition));
+        return _engines.GetOrAdd(definition, new WorkflowEngine(parsed.Definition, limits: _limits));
     }
 
     /// <summary>

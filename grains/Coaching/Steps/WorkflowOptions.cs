@@ -1,3 +1,5 @@
+using SecurityCoach.Workflow;
+
 namespace SecurityCoach.Coaching.Steps;
 
 /// <summary>
@@ -11,6 +13,12 @@ public sealed class WorkflowOptions
     public const string Section = "SecurityCoach:Workflow";
 
     public List<ResourceMapping> Resources { get; set; } = [];
+
+    /// <summary>
+    /// What one coaching's workflow may use (<c>SecurityCoach:Workflow:Limits:MaxTransitions</c>, …): checked when a
+    /// tenant stores a definition and while a coaching runs. The defaults suit every coaching workflow we know of.
+    /// </summary>
+    public WorkflowLimits Limits { get; set; } = WorkflowLimits.Default;
 }
 
 /// <summary>One resource name and the step it runs.</summary>

@@ -33,4 +33,18 @@ public sealed class TipRendererTests
     [Fact]
     public void An_unclosed_placeholder_is_left_as_text() =>
         Assert.Equal("Oops {{url", TipRenderer.Render(new CoachingTip("Oops {{url", "b"), Event).Title);
+
+    [Fact]
+    public void A_placeholder_repeated_over_a_large_field_renders_to_at_most_the_limit_ending_with_an_ellipsis()
+    {
+        var large = Encoding.UTF8.GetBytes($$"""{"a":"{{new string('x', 100_000)}}","list":["{{new string('y', 5_000)}}","{{new string('z', 5_000)}}"]}""");
+        var template = string.Concat(Enumerable.Repeat("{{a}}", 800));
+
+        var tip = TipRenderer.Render(new CoachingTip("{{list}}", template), large);
+
+        Assert.Equal(TipRenderer.MaxRenderedLength, tip.Body.Length);
+        Assert.EndsWith("x…", tip.Body, StringComparison.Ordinal);
+        Assert.Equal(TipRenderer.MaxRenderedLength, tip.Title.Length);
+        Assert.StartsWith(new string('y', 5_000) + ", z", tip.Title, StringComparison.Ordinal);
+    }
 }

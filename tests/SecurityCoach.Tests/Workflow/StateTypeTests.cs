@@ -206,12 +206,4 @@ public sealed class StateTypeTests
     [Fact]
     public void Map_whose_ItemsPath_is_not_an_array_fails_with_States_Runtime() =>
         Assert.Equal(ErrorNames.Runtime, Assert.IsType<WorkflowCommand.Failed>(new WorkflowRunner(PerUser).Run("""{"users":{}}""")).Error);
-
-    [Fact]
-    public void A_loop_without_tasks_or_waits_is_stopped_with_States_Runtime()
-    {
-        const string asl = """{ "StartAt": "A", "States": { "A": { "Type": "Pass", "Next": "B" }, "B": { "Type": "Pass", "Next": "A" } } }""";
-        var failed = Assert.IsType<WorkflowCommand.Failed>(new WorkflowRunner(asl).Run());
-        Assert.Equal(ErrorNames.Runtime, failed.Error);
-    }
 }

@@ -32,11 +32,11 @@ internal sealed class WorkflowRunner
     private readonly Dictionary<string, Func<TaskCall, TaskOutcome>> _tasks = [];
     private WorkflowEvent? _pending;
 
-    public WorkflowRunner(string asl, IRandomSource? random = null, Func<string, bool>? isKnownResource = null)
+    public WorkflowRunner(string asl, IRandomSource? random = null, Func<string, bool>? isKnownResource = null, WorkflowLimits? limits = null)
     {
-        var parsed = StateMachineDefinition.Parse(asl, isKnownResource);
+        var parsed = StateMachineDefinition.Parse(asl, isKnownResource, limits);
         Assert.True(parsed.IsValid, "definition invalid: " + string.Join("; ", parsed.Errors));
-        Engine = new WorkflowEngine(parsed.Definition!, random);
+        Engine = new WorkflowEngine(parsed.Definition!, random, limits);
     }
 
     public WorkflowEngine Engine { get; }

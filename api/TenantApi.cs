@@ -74,7 +74,7 @@ public sealed record CampaignListResponse(long Version, CampaignResponse[] Campa
 
 public sealed record CoachingSummaryResponse(string CoachingId, string CampaignId, string EventId, string Status, int Attempts, DateTimeOffset? DeliveredAt);
 
-public sealed record UserResponse(string UserKey, double RiskScore, long EventCount, DateTimeOffset? LastEventAt, CoachingSummaryResponse[] Coachings);
+public sealed record UserResponse(string UserKey, double RiskScore, long EventCount, DateTimeOffset? LastEventAt, CoachingSummaryResponse[] Coachings, long CoachingsOverQuota);
 
 public sealed record ApiKeyResponse(string KeyId, string Name, string[] Scopes, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt)
 {
@@ -410,7 +410,8 @@ public static class TenantApi
             view.RiskScore,
             view.EventCount,
             view.LastEventAt,
-            [.. view.Coachings.Select(c => new CoachingSummaryResponse(c.CoachingId, c.CampaignId, c.EventId, c.Status.ToString(), c.Attempts, c.DeliveredAt))]));
+            [.. view.Coachings.Select(c => new CoachingSummaryResponse(c.CoachingId, c.CampaignId, c.EventId, c.Status.ToString(), c.Attempts, c.DeliveredAt))],
+            view.CoachingsOverQuota));
     }
 
     public static async Task<Results<Ok<PreferencesResponse>, ProblemHttpResult>> PutPreferences(

@@ -16,11 +16,14 @@ public sealed class BackpressureOptions
     /// <summary>
     /// How many coachings one tenant may have in progress on a silo before that tenant's ingest is refused
     /// (<see cref="CoachingsInProgress"/>). Unset: the profile decides (Local: <see cref="LocalMaxCoachingsInProgress"/>;
-    /// AwsLocal and Aws: no limit). Zero: no limit.
+    /// AwsLocal and Aws: <see cref="ClusterMaxCoachingsInProgress"/>: SQS holds the events durably, but a tenant whose
+    /// receivers hang would otherwise hold ever more coaching activations and connections). Zero: no limit.
     /// </summary>
     public int? MaxCoachingsInProgress { get; set; }
 
     public static readonly TimeSpan LocalMaxProcessingLag = TimeSpan.FromSeconds(1);
 
     public const int LocalMaxCoachingsInProgress = 1_000;
+
+    public const int ClusterMaxCoachingsInProgress = 10_000;
 }

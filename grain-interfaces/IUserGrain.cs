@@ -41,7 +41,11 @@ public sealed record UserView(
     [property: Id(1)] double RiskScore,
     [property: Id(2)] long EventCount,
     [property: Id(3)] DateTimeOffset? LastEventAt,
-    [property: Id(4)] CoachingSummary[] Coachings);
+    [property: Id(4)] CoachingSummary[] Coachings)
+{
+    /// <summary>Matches that started no coaching because a quota was reached (the README's "Tenant quotas").</summary>
+    [Id(5)] public long CoachingsOverQuota { get; init; }
+}
 
 /// <summary>
 /// One user of one tenant: risk state, recent event ids (for de-duplication) and the coachings it started.

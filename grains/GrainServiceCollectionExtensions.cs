@@ -49,6 +49,7 @@ public static class GrainServiceCollectionExtensions
             services.GetRequiredService<IOptions<BackpressureOptions>>().Value.MaxCoachingsInProgress ?? 0));
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Users.CoachingStartLimiter>();
         // The profile registers KMS or a key file first (SiloHosting).
         services.AddOptions<Secrets.SecretsOptions>().Bind(configuration.GetSection(Secrets.SecretsOptions.Section));
         // A configured LocalKey is shared by every silo given it (a test cluster's silos too); without one, the key is this process's.

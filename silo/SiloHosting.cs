@@ -107,6 +107,7 @@ public static class SiloHosting
                 // Before Orleans: hosted services stop in reverse order, so the audit batcher writes its last objects
                 // after the silo has stopped and its grains have recorded their last outcomes.
                 AddAuditLog(builder, profile == Profiles.AwsLocal);
+                builder.Services.PostConfigure<BackpressureOptions>(o => o.MaxCoachingsInProgress ??= BackpressureOptions.ClusterMaxCoachingsInProgress);
                 builder.UseOrleans(silo => ConfigureAws(silo, profile == Profiles.AwsLocal));
                 break;
             default:

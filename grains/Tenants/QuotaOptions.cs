@@ -17,10 +17,10 @@ public sealed class QuotaOptions
     /// <summary>Live API keys.</summary>
     public int ApiKeys { get; set; } = TenantQuotas.Default.ApiKeys;
 
-    /// <summary>Coachings one batch (one request's events for one user) may start; the others are recorded as suppressed.</summary>
+    /// <summary>Coachings one batch (one request's events for one user) may start; further matches are scored and counted (the user's <c>CoachingsOverQuota</c>), not coached.</summary>
     public int CoachingsPerBatch { get; set; } = TenantQuotas.Default.CoachingsPerBatch;
 
-    /// <summary>Coachings a tenant's users may start per minute on one silo; the others are recorded as suppressed.</summary>
+    /// <summary>Coachings a tenant's users may start per clock minute on one silo; further matches are scored and counted, not coached.</summary>
     public int CoachingStartsPerMinute { get; set; } = TenantQuotas.Default.CoachingStartsPerMinute;
 
     public TenantQuotas ToQuotas() => new(Campaigns, Workflows, ApiKeys, CoachingsPerBatch, CoachingStartsPerMinute);

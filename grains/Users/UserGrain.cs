@@ -59,6 +59,9 @@ public sealed class UserState
     /// <summary>The outbox: coachings the user grain has decided on and not yet seen started.</summary>
     [Id(10)] public List<PendingCoachingStart> PendingStarts { get; set; } = [];
 
+    /// <summary>Matches that started no coaching because a tenant quota or the watch list's bound was reached.</summary>
+    [Id(14)] public long CoachingsOverQuota { get; set; }
+
     // The two id lists are written with every batch: as strings (up to 50 of them, each reference-tracked and
     // transcoded by the serializer) they were 3 % of the Local profile's CPU; packed, each id is 16 bytes of one array.
 
@@ -268,6 +271,7 @@ public sealed partial class UserGrain(
     CampaignSetCache campaigns,
     ProcessingLag processingLag,
     TimeProvider time,
+    CoachingStartLimiter startLimiter,
     IOptions<RiskOptions> riskOptions,
     IAuditLog audit,
     ILogger<UserGrain> logger)
@@ -278,6 +282,9 @@ public sealed partial class UserGrain(
 
     /// <summary>How many coachings the user's view lists (the newest).</summary>
     public const int CoachingsListed = 50;
+
+    /// <summary>Coachings one user may have running (watched) at once; a match past it starts none (<see cref="UserState.CoachingsOverQuota"/>).</summary>
+    public const int MaxWatchedCoachings = 1_000;
 
     private const string WatchReminder = "watch-coachings";
 
@@ -344,6 +351,7 @@ public sealed partial class UserGrain(
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         List<PendingCoachingStart>? starts = null;
         var changed = false;
+        var overQuota = 0;
 
         foreach (var evt in item.Events)
         {
@@ -384,6 +392,16 @@ public sealed partial class UserGrain(
                         new ScoreAudit(evt, compiled.Campaign, coachingId, riskBefore, state.State.RiskScore), WriteScore);
                 }
 
+                // Scored in any case; started only within the tenant's quotas, so one request of many events that
+                // match many campaigns cannot start millions of coachings.
+                if ((starts?.Count ?? 0) >= set.Quotas.CoachingsPerBatch
+                    || state.State.WatchedCoachings.Count >= MaxWatchedCoachings
+                    || !startLimiter.TryTake(_tenantId, set.Quotas.CoachingStartsPerMinute))
+                {
+                    overQuota++;
+                    continue;
+                }
+
                 (starts ??= []).Add(Decide(compiled, set.QuietHours, evt, coachingId, now));
             }
         }
@@ -391,6 +409,12 @@ public sealed partial class UserGrain(
         if (!changed)
         {
             return;
+        }
+
+        if (overQuota > 0)
+        {
+            state.State.CoachingsOverQuota += overQuota;
+            LogOverQuota(_tenantId, _userKey, overQuota, set.Quotas.CoachingsPerBatch, set.Quotas.CoachingStartsPerMinute);
         }
 
         if (starts is not null)
@@ -530,7 +554,7 @@ public sealed partial class UserGrain(
 
         var score = RiskScore.DecayTo(s.RiskScore, s.RiskUpdatedAtMs, time.GetUtcNow().ToUnixTimeMilliseconds(), riskOptions.Value.HalfLife);
         var lastEventAt = s.LastEventAtMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
-        return new UserView(_userKey, Math.Round(score, 2), s.EventCount, lastEventAt, coachings);
+        return new UserView(_userKey, Math.Round(score, 2), s.EventCount, lastEventAt, coachings) { CoachingsOverQuota = s.CoachingsOverQuota };
     }
 
     /// <summary>Adds the id to the window; false when it was already there.</summary>
@@ -689,6 +713,9 @@ public sealed partial class UserGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "User {TenantId}/{UserKey}: starting coaching {CoachingId} failed; it stays in the outbox and is tried again in {RetryIn}")]
     private partial void LogStartFailed(Exception exception, string tenantId, string userKey, string coachingId, TimeSpan retryIn);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {TenantId}/{UserKey}: {Matches} matches started no coaching: over the tenant's quotas (CoachingsPerBatch {PerBatch}, CoachingStartsPerMinute {PerMinute} on this silo) or the user's {MaxWatched} running coachings")]
+    private partial void LogOverQuota(string tenantId, string userKey, int matches, int perBatch, int perMinute, int maxWatched = MaxWatchedCoachings);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream error for user {UserGrain}")]
     private partial void LogStreamError(Exception exception, string userGrain);

@@ -35,6 +35,7 @@ public partial class Program
 
         app.MapSecurityCoachApi();
         app.MapHealthEndpoint();
+        app.MapDeadLetterApi();
         app.MapOpenApi();
         // The dashboard is anonymous by itself and shows grain state and live logs.
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(ApiPolicies.Operator);

@@ -6,6 +6,7 @@ using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using SecurityCoach.Storage;
 using SecurityCoach.Providers.Aws.Hosting;
+using SecurityCoach.Providers.Aws.Streaming;
 using Orleans.Dashboard;
 using SecurityCoach.Api;
 using SecurityCoach.Api.Auth;
@@ -188,6 +189,7 @@ public static class SiloHosting
             }));
             streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly);
         });
+        silo.Services.AddSingleton(services => SqsDeadLetters.Create(services, SecurityEventStreams.ProviderName));
         silo.AddDashboard();
     }
 

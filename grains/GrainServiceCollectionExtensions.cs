@@ -27,6 +27,7 @@ public static class GrainServiceCollectionExtensions
             .Validate(o => o.RetryIntervalSeconds >= 1, $"{CoachingOptions.Section}:RetryIntervalSeconds must be a whole number of seconds, at least 1")
             .Validate(o => o.ChannelTimeout > TimeSpan.Zero, $"{CoachingOptions.Section}:ChannelTimeout must be positive")
             .Validate(o => o.MaxConnectionsPerEndpoint >= 1, $"{CoachingOptions.Section}:MaxConnectionsPerEndpoint must be at least 1")
+            .Validate(o => o.MaxConnectionsPerTenantEndpoint >= 1, $"{CoachingOptions.Section}:MaxConnectionsPerTenantEndpoint must be at least 1")
             .Validate(o => o.WorkflowClockRate is > 0 and <= 1000, $"{CoachingOptions.Section}:WorkflowClockRate must be in (0, 1000]")
             .ValidateOnStart();
         services.AddOptions<WorkflowOptions>().Bind(configuration.GetSection(WorkflowOptions.Section))

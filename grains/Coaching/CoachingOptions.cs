@@ -29,6 +29,12 @@ public sealed class CoachingOptions
     public int MaxConnectionsPerEndpoint { get; set; } = 512;
 
     /// <summary>
+    /// Of those, the connections one tenant's deliveries may hold at once (webhook, Slack, Teams): a tenant whose
+    /// receiver hangs cannot take a shared host's connections from the other tenants.
+    /// </summary>
+    public int MaxConnectionsPerTenantEndpoint { get; set; } = 64;
+
+    /// <summary>
     /// Delivery attempts one coaching may make, whatever its workflow says (a Catch that leads back to a delivery
     /// would otherwise post without end); later delivery steps fail with <c>Coaching.DeliveryAttemptsExhausted</c>
     /// and send nothing.

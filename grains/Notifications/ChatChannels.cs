@@ -17,7 +17,7 @@ public sealed class SlackChannel(HttpDelivery http) : ICoachingChannel
     public async Task<ChannelResult> SendAsync(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, channel.Url) { Content = JsonContent.Create(Payload(message)) };
-        return await http.SendAsync("Slack", request, cancellationToken);
+        return await http.SendAsync("Slack", message.TenantId, request, cancellationToken);
     }
 
     internal static JsonObject Payload(CoachingMessage message) => new()
@@ -58,7 +58,7 @@ public sealed class TeamsChannel(HttpDelivery http) : ICoachingChannel
     public async Task<ChannelResult> SendAsync(ChannelDefinition channel, CoachingMessage message, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, channel.Url) { Content = JsonContent.Create(Payload(message)) };
-        return await http.SendAsync("Teams", request, cancellationToken);
+        return await http.SendAsync("Teams", message.TenantId, request, cancellationToken);
     }
 
     internal static JsonObject Payload(CoachingMessage message) => new()

@@ -18,6 +18,10 @@ namespace SecurityCoach.Notifications;
 /// (the connections the client may open there): a request waits for its turn here, up to the channel timeout, and
 /// its own channel timeout starts when it is sent. Counted from the queue, a burst of deliveries to one receiver timed
 /// out in our own queue and was sent again, a duplicate whenever the receiver had already taken the first.
+/// Fairness: before a turn at the endpoint a request takes one of its tenant's
+/// <see cref="CoachingOptions.MaxConnectionsPerTenantEndpoint"/> turns there, so a tenant whose receiver on a shared
+/// host (hooks.slack.com, a Teams region) hangs holds at most that many of the host's connections, and the other
+/// tenants' deliveries there go on.
 /// </summary>
 public sealed class HttpDelivery(IHttpClientFactory httpClients, OutboundPolicy policy, IOptions<CoachingOptions> options, TimeProvider time)
 {
@@ -25,28 +29,55 @@ public sealed class HttpDelivery(IHttpClientFactory httpClients, OutboundPolicy 
 
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _turns = new(StringComparer.OrdinalIgnoreCase);
 
-    public async Task<ChannelResult> SendAsync(string channelName, HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>Keyed "{tenant} {endpoint}".</summary>
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _tenantTurns = new(StringComparer.OrdinalIgnoreCase);
+
+    public async Task<ChannelResult> SendAsync(string channelName, string tenantId, HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var timeout = options.Value.ChannelTimeout;
+        var settings = options.Value;
+        var timeout = settings.ChannelTimeout;
+        var started = time.GetTimestamp();
         // Scheme, host and port, never the URL's user info: the name goes into the attempt's error, which logs and the
         // API show.
         var endpoint = request.RequestUri!.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
-        var turns = _turns.GetOrAdd(endpoint, static (_, limit) => new SemaphoreSlim(limit, limit), options.Value.MaxConnectionsPerEndpoint);
-        if (!await turns.WaitAsync(timeout, cancellationToken))
+        var tenantLimit = Math.Min(settings.MaxConnectionsPerTenantEndpoint, settings.MaxConnectionsPerEndpoint);
+        var tenantTurns = _tenantTurns.GetOrAdd($"{tenantId} {endpoint}", static (_, limit) => new SemaphoreSlim(limit, limit), tenantLimit);
+        if (!await tenantTurns.WaitAsync(timeout, cancellationToken))
         {
             // Never sent: retrying cannot duplicate it.
             return ChannelResult.Failed(ChannelErrors.Transient,
-                $"{channelName}: all {options.Value.MaxConnectionsPerEndpoint} connections to {endpoint} stayed busy for {timeout.TotalSeconds:0.###} s");
+                $"{channelName}: this tenant's {tenantLimit} connections to {endpoint} stayed busy for {timeout.TotalSeconds:0.###} s");
         }
 
         try
         {
-            return await SendNowAsync(channelName, request, timeout, cancellationToken);
+            var turns = _turns.GetOrAdd(endpoint, static (_, limit) => new SemaphoreSlim(limit, limit), settings.MaxConnectionsPerEndpoint);
+            // One wait in all: the time spent on the tenant's turn counts against the endpoint's.
+            if (!await turns.WaitAsync(Remaining(timeout, started), cancellationToken))
+            {
+                return ChannelResult.Failed(ChannelErrors.Transient,
+                    $"{channelName}: all {settings.MaxConnectionsPerEndpoint} connections to {endpoint} stayed busy for {timeout.TotalSeconds:0.###} s");
+            }
+
+            try
+            {
+                return await SendNowAsync(channelName, request, timeout, cancellationToken);
+            }
+            finally
+            {
+                turns.Release();
+            }
         }
         finally
         {
-            turns.Release();
+            tenantTurns.Release();
         }
+    }
+
+    private TimeSpan Remaining(TimeSpan timeout, long started)
+    {
+        var left = timeout - time.GetElapsedTime(started);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     private async Task<ChannelResult> SendNowAsync(string channelName, HttpRequestMessage request, TimeSpan timeout, CancellationToken cancellationToken)

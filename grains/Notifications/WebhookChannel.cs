@@ -39,14 +39,14 @@ public sealed class WebhookChannel(HttpDelivery http, TimeProvider time) : ICoac
         request.Headers.TryAddWithoutValidation(WebhookSignature.Header, WebhookSignature.Sign(body, channel.Secret, time.GetUtcNow()));
         request.Headers.TryAddWithoutValidation(WebhookSignature.LegacyHeader, WebhookSignature.SignLegacy(body, channel.Secret));
         request.Headers.TryAddWithoutValidation(IdempotencyHeader, message.CoachingId);
-        return SendAndDispose(request, cancellationToken);
+        return SendAndDispose(message.TenantId, request, cancellationToken);
     }
 
-    private async Task<ChannelResult> SendAndDispose(HttpRequestMessage request, CancellationToken cancellationToken)
+    private async Task<ChannelResult> SendAndDispose(string tenantId, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         using (request)
         {
-            return await http.SendAsync("webhook", request, cancellationToken);
+            return await http.SendAsync("webhook", tenantId, request, cancellationToken);
         }
     }
 

@@ -100,6 +100,7 @@ public sealed partial class CoachingGrain(
     TimeProvider time,
     IAuditLog audit,
     ISecretProtector secrets,
+    SecurityCoach.Campaigns.CampaignSetCache campaigns,
     ILogger<CoachingGrain> logger) : Grain, ICoachingGrain, IRemindable
 {
     private const string WakeReminder = "coaching-wake";
@@ -233,6 +234,7 @@ public sealed partial class CoachingGrain(
         }
 
         var now = time.GetUtcNow();
+        s.Request = await WithCurrentChannels(request);
         s.Status = CoachingStatus.Pending;
         s.FailureReported = false;
         s.AlertSent = false;
@@ -291,6 +293,21 @@ public sealed partial class CoachingGrain(
         {
             _timer.Change(due, Timeout.InfiniteTimeSpan);
         }
+    }
+
+    /// <summary>
+    /// A retry through the API sends with the campaign's channels as they are now — a secret or a chat URL the tenant
+    /// rotated since, not the one copied into this record — when the campaign still has channels of the same types in
+    /// the same order (the record's list of channels that already took the tip refers to those positions); otherwise
+    /// with the channels it started with.
+    /// </summary>
+    private async Task<CoachingRequest> WithCurrentChannels(CoachingRequest request)
+    {
+        var set = await campaigns.GetAsync(request.TenantId);
+        var current = Array.Find(set.Campaigns, c => c.Campaign.CampaignId == request.CampaignId)?.Campaign.Definition.Channels;
+        var sameShape = current is not null && current.Length == request.Channels.Length
+            && current.Zip(request.Channels).All(p => string.Equals(p.First.Type, p.Second.Type, StringComparison.OrdinalIgnoreCase));
+        return sameShape ? request with { Channels = current! } : request;
     }
 
     /// <summary>Stops the timer where the workflow stops (its end, a long wait) or the activation goes; the coaching is then no longer in progress here.</summary>

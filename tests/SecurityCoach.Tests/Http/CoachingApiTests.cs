@@ -84,6 +84,34 @@ public sealed class CoachingApiTests(SiloFactory silo)
     }
 
     [Fact]
+    public async Task A_retry_after_the_tenant_rotated_the_webhook_secret_signs_with_the_new_one()
+    {
+        var (tenantId, key) = await silo.NewTenantAsync();
+        using var client = silo.ClientWithKey(key);
+        var hook = silo.Webhooks.NewHook(Secret);
+        silo.Webhooks.Script(hook, Enumerable.Repeat(500, SiloFactory.MaxAttempts).ToArray());
+        string Campaign(string secret) => $$"""
+            {"name":"Malware","pattern":{"class_uid":[2004]},"riskWeight":5,"tip":{"title":"Careful","body":"Malware."},
+             "channels":[{"type":"webhook","url":"{{hook}}","secret":"{{secret}}"}]}
+            """;
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/v1/tenants/{tenantId}/campaigns/malware", Json(Campaign(Secret)))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync("/v1/ingest/netskope", Json(VendorSamples.NetskopeAlert("rotated@example.com", "ns-rotate-1")))).StatusCode);
+        var failed = await Eventually.Until(
+            () => client.GetFromJsonAsync<JsonElement>($"/v1/tenants/{tenantId}/coachings?status=Failed"),
+            list => list.GetArrayLength() == 1, "the failed coaching listed");
+        var coachingId = failed[0].GetProperty("coachingId").GetString()!;
+
+        // The old secret leaked: the tenant rotates it, and the receiver accepts only the new one.
+        const string rotated = "rotated-secret-0123456789";
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/v1/tenants/{tenantId}/campaigns/malware", Json(Campaign(rotated)))).StatusCode);
+        silo.Webhooks.SetSecret(hook, rotated);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/v1/tenants/{tenantId}/coachings/{coachingId}/retry", null)).StatusCode);
+
+        var all = await silo.Webhooks.WaitForAsync(hook, SiloFactory.MaxAttempts + 1, TimeSpan.FromSeconds(15), "delivery after the retry");
+        Assert.True(all[^1].SignatureValid, "the retried delivery is signed with the rotated secret");
+    }
+
+    [Fact]
     public async Task Coaching_endpoints_answer_404_422_and_403_as_documented()
     {
         var (tenantId, key) = await silo.NewTenantAsync();

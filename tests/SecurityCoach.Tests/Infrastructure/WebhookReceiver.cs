@@ -52,6 +52,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return BaseUrl + path;
     }
 
+    /// <summary>From now on, requests to <paramref name="url"/> are checked against <paramref name="secret"/> (a rotated secret).</summary>
+    public void SetSecret(string url, string secret) => _secrets[new Uri(url).AbsolutePath] = secret;
+
     /// <summary>
     /// The next requests to <paramref name="url"/> are answered with these statuses, in order; then 200. A 429 carries
     /// <c>Retry-After: 1</c>; the status <see cref="Hang"/> answers nothing for 30 s (a receiver that times out).

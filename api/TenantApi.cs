@@ -93,12 +93,16 @@ public sealed record QuietHoursBody(string? Start, string? End, string? TimeZone
     public QuietHours ToQuietHours() => new(Start ?? "", End ?? "", TimeZone ?? "");
 }
 
-public sealed record SettingsRequest(ChannelBody? AlertChannel, QuietHoursBody? QuietHours);
+public sealed record SettingsRequest(ChannelBody? AlertChannel, QuietHoursBody? QuietHours, RetentionBody? Retention);
 
-public sealed record SettingsResponse(ChannelResponse? AlertChannel, QuietHours? QuietHours)
+/// <summary>How long the tenant's data is kept, as ISO-8601 durations (<c>P90D</c>); null: the operator's default.</summary>
+public sealed record RetentionBody(string? EndedCoachings);
+
+public sealed record SettingsResponse(ChannelResponse? AlertChannel, QuietHours? QuietHours, RetentionBody Retention)
 {
     public static SettingsResponse From(TenantSettings settings) =>
-        new(settings.AlertChannel is { } c ? ChannelResponse.Of(c) : null, settings.QuietHours);
+        new(settings.AlertChannel is { } c ? ChannelResponse.Of(c) : null, settings.QuietHours,
+            new RetentionBody(settings.EndedCoachingRetention is { } keep ? System.Xml.XmlConvert.ToString(keep) : null));
 }
 
 /// <summary>A user's own settings: a time zone and quiet hours, each null when the tenant's apply.</summary>
@@ -307,7 +311,14 @@ public static class TenantApi
             return bodyProblem!;
         }
 
-        var settings = new TenantSettings(request.AlertChannel is { } c ? ToChannel(c) : null, request.QuietHours?.ToQuietHours());
+        var parseErrors = new List<FieldError>();
+        var retention = ParseDuration(request.Retention?.EndedCoachings, "retention.endedCoachings", parseErrors);
+        if (parseErrors.Count > 0)
+        {
+            return Problems.Invalid(parseErrors);
+        }
+
+        var settings = new TenantSettings(request.AlertChannel is { } c ? ToChannel(c) : null, request.QuietHours?.ToQuietHours(), retention);
         var errors = await services.Tenant(tenantId).PutSettings(settings);
         return errors.Length == 0 ? TypedResults.Ok(SettingsResponse.From(settings)) : Problems.Invalid(errors);
     }
@@ -441,7 +452,9 @@ public static class TenantApi
     internal static ChannelDefinition ToChannel(ChannelBody? c) => new(c?.Type ?? "", c?.Url ?? "", c?.Secret ?? "", c?.From, c?.To);
 
     /// <summary>An ISO-8601 duration (<c>PT1H</c>), or null when absent; a malformed one adds an error.</summary>
-    internal static TimeSpan? ParseDeliveryLimit(string? text, List<FieldError> errors)
+    internal static TimeSpan? ParseDeliveryLimit(string? text, List<FieldError> errors) => ParseDuration(text, "deliveryLimit", errors);
+
+    private static TimeSpan? ParseDuration(string? text, string field, List<FieldError> errors)
     {
         if (text is null)
         {
@@ -454,7 +467,7 @@ public static class TenantApi
         }
         catch (FormatException)
         {
-            errors.Add(new FieldError("deliveryLimit", $"'{text}' is not an ISO-8601 duration such as PT1H or P1D"));
+            errors.Add(new FieldError(field, $"'{text}' is not an ISO-8601 duration such as PT1H or P1D"));
             return null;
         }
     }

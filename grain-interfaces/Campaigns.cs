@@ -56,6 +56,10 @@ public sealed record CampaignSet(
     /// <summary>The tenant's quotas, which the user grains apply to the coachings they start.</summary>
     [Id(4)]
     public TenantQuotas Quotas { get; init; } = TenantQuotas.Default;
+
+    /// <summary>How long the tenant keeps an ended coaching (null: the operator's default), carried into each coaching.</summary>
+    [Id(5)]
+    public TimeSpan? EndedCoachingRetention { get; init; }
 }
 
 /// <summary>A field of a request that failed validation, named by its JSON path, and what is wrong with it.</summary>

@@ -24,7 +24,8 @@ public sealed record CoachingRequest(
     [property: Id(10)] string? WorkflowDefinition = null,
     [property: Id(11)] QuietHours? TenantQuietHours = null,
     [property: Id(12)] UserPreferences? UserPreferences = null,
-    [property: Id(13)] bool WatchedByUser = false);
+    [property: Id(13)] bool WatchedByUser = false,
+    [property: Id(14)] TimeSpan? Retention = null);
 
 /// <summary>One delivery attempt as the coaching recorded it.</summary>
 [GenerateSerializer, Immutable]

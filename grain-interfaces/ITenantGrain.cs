@@ -29,7 +29,14 @@ public sealed record AddApiKeyResult([property: Id(0)] ApiKeyInfo? Key, [propert
 [GenerateSerializer, Immutable]
 public sealed record TenantSettings(
     [property: Id(0)] ChannelDefinition? AlertChannel,
-    [property: Id(1)] QuietHours? QuietHours = null);
+    [property: Id(1)] QuietHours? QuietHours = null,
+    [property: Id(2)] TimeSpan? EndedCoachingRetention = null)
+{
+    /// <summary>The shortest and longest <see cref="EndedCoachingRetention"/> a tenant may choose.</summary>
+    public static readonly TimeSpan MinRetention = TimeSpan.FromDays(1);
+
+    public static readonly TimeSpan MaxRetention = TimeSpan.FromDays(3650);
+}
 
 /// <summary>One customer: its API keys (as hashes), campaigns, workflows and settings. Key: the tenant id.</summary>
 public interface ITenantGrain : IGrainWithStringKey

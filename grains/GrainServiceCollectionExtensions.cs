@@ -35,6 +35,9 @@ public static class GrainServiceCollectionExtensions
                 $"every {WorkflowOptions.Section}:Resources entry needs a Resource and a Step that is one of: {string.Join(", ", CoachingSteps.All)}")
             .ValidateOnStart();
         services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section));
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section))
+            .Validate(o => o.EndedCoachings > TimeSpan.Zero, $"{RetentionOptions.Section}:EndedCoachings must be positive")
+            .ValidateOnStart();
         services.AddOptions<Tenants.QuotaOptions>().Bind(configuration.GetSection(Tenants.QuotaOptions.Section))
             .Validate(o => o.Campaigns >= 0 && o.Workflows >= 0 && o.ApiKeys >= 0 && o.CoachingsPerBatch >= 0 && o.CoachingStartsPerMinute >= 0,
                 $"every {Tenants.QuotaOptions.Section} value must be 0 or more")

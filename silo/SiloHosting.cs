@@ -171,6 +171,8 @@ public static class SiloHosting
             Table(o, aws.GrainStateTable);
             o.S3BucketName = aws.Bucket;
             o.S3ServiceURL = s3;
+            // An ended coaching past its tenant's retention is deleted by DynamoDB's time to live.
+            o.ExpiresAt = state => state is IEndedState { RetainUntil: { } until } ? until : null;
         });
         silo.UseDynamoDBReminderService(o => Table(o, aws.RemindersTable));
         silo.AddSqsStreams(SecurityEventStreams.ProviderName, streams =>

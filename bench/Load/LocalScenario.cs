@@ -163,6 +163,16 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
                 continue;
             }
 
+            // Every generated event is coached, thousands a second per tenant: far past a real tenant's default
+            // coaching quotas (README, "Tenant quotas"), which the operator raises for these tenants.
+            using var quotas = new HttpRequestMessage(HttpMethod.Put, $"/v1/tenants/{tenantId}/quotas")
+            {
+                Content = JsonContent.Create(new { coachingStartsPerMinute = int.MaxValue }),
+            };
+            quotas.Headers.Add("X-Api-Key", adminKey);
+            using var raised = await http.SendAsync(quotas, cancellationToken);
+            await EnsureAsync(raised, $"raising the coaching quotas of {tenantId}", cancellationToken);
+
             var testMode = options.Coaching == CoachingMode.TestMode ? "true" : "false";
             var campaign = $$"""
                 {"name":"Every risky event","pattern":{{MatchEverything}},"riskWeight":10,"testMode":{{testMode}},

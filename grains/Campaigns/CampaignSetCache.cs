@@ -11,7 +11,7 @@ namespace SecurityCoach.Campaigns;
 public sealed record CompiledCampaign(StoredCampaign Campaign, EventPattern Pattern, StoredWorkflow? Workflow);
 
 /// <summary>A tenant's campaigns at one version, compiled, with the tenant's quiet hours.</summary>
-public sealed record CompiledCampaignSet(long Version, CompiledCampaign[] Campaigns, QuietHours? QuietHours, TenantQuotas Quotas);
+public sealed record CompiledCampaignSet(long Version, CompiledCampaign[] Campaigns, QuietHours? QuietHours, TenantQuotas Quotas, TimeSpan? EndedCoachingRetention = null);
 
 /// <summary>
 /// The compiled campaigns of each tenant, shared by every user grain of the silo, so a pattern is compiled once
@@ -58,6 +58,6 @@ public sealed class CampaignSetCache(IGrainFactory grains, ILogger<CampaignSetCa
             }
         }
 
-        return new CompiledCampaignSet(set.Version, [.. compiled], set.QuietHours, set.Quotas);
+        return new CompiledCampaignSet(set.Version, [.. compiled], set.QuietHours, set.Quotas, set.EndedCoachingRetention);
     }
 }

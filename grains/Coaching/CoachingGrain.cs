@@ -19,6 +19,9 @@ public sealed class CoachingState : SecurityCoach.Storage.IEndedState
     /// </summary>
     bool SecurityCoach.Storage.IEndedState.HasEnded => Status is not (CoachingStatus.Pending or CoachingStatus.Failed) && !OwnReminder;
 
+    /// <summary>Set when the coaching ends: then plus its tenant's retention (<see cref="RetentionOptions"/>).</summary>
+    [Id(16)] public DateTimeOffset? RetainUntil { get; set; }
+
     /// <summary>Still has work: running, or Failed and not yet reported to the tenant's failure list.</summary>
     public bool HasWorkLeft => Status == CoachingStatus.Pending || (Status == CoachingStatus.Failed && !FailureReported);
 
@@ -101,6 +104,7 @@ public sealed partial class CoachingGrain(
     IAuditLog audit,
     ISecretProtector secrets,
     SecurityCoach.Campaigns.CampaignSetCache campaigns,
+    IOptions<RetentionOptions> retention,
     ILogger<CoachingGrain> logger) : Grain, ICoachingGrain, IRemindable
 {
     private const string WakeReminder = "coaching-wake";
@@ -122,16 +126,25 @@ public sealed partial class CoachingGrain(
     /// <summary>False while the last delivery attempt failed and the wait before its retry is not yet in its record.</summary>
     private bool _retryNoted = true;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _coachingId) = GrainKeys.Split(this.GetPrimaryKeyString());
+        if (PastRetention())
+        {
+            // Kept as long as its tenant wanted: deleted now rather than left for storage to expire.
+            await state.ClearStateAsync(cancellationToken);
+            return;
+        }
+
         if (state.State is { Status: CoachingStatus.Pending, Request: not null, WakeAt: { } wakeAt } && wakeAt - time.GetUtcNow() < ReminderPeriod)
         {
             ArmTimer(wakeAt);
         }
-
-        return Task.CompletedTask;
     }
+
+    /// <summary>An ended coaching older than its retention reads as never started.</summary>
+    private bool PastRetention() =>
+        state.State is { Status: not CoachingStatus.Pending, RetainUntil: { } until } && until <= time.GetUtcNow();
 
     public async Task<CoachingSummary> Start(CoachingRequest request)
     {
@@ -176,7 +189,7 @@ public sealed partial class CoachingGrain(
     public Task<CoachingView?> GetView()
     {
         LeaveAfterReadIfDone();
-        if (state.State.Request is not { } request)
+        if (state.State.Request is not { } request || PastRetention())
         {
             return Task.FromResult<CoachingView?>(null);
         }
@@ -189,7 +202,7 @@ public sealed partial class CoachingGrain(
     public Task<CoachingSummary?> GetSummary()
     {
         LeaveAfterReadIfDone();
-        return Task.FromResult(state.State.Request is null ? null : Summary());
+        return Task.FromResult(state.State.Request is null || PastRetention() ? null : Summary());
     }
 
     /// <summary>
@@ -239,6 +252,7 @@ public sealed partial class CoachingGrain(
         s.FailureReported = false;
         s.AlertSent = false;
         s.AttemptsAtRetry = s.Attempts;
+        s.RetainUntil = null;
         s.RecordedOutcome = null;
         s.WakeAt = now;
         // The user grain no longer watches a coaching that ended: a resumed one keeps its own wake-up.
@@ -452,6 +466,7 @@ public sealed partial class CoachingGrain(
         }
 
         s.WakeAt = null;
+        s.RetainUntil = time.GetUtcNow() + (request.Retention ?? retention.Value.EndedCoachings);
         await Persist();
         AuditOutcome();
         // Done: the timer no longer keeps the activation alive.

@@ -30,9 +30,10 @@ public sealed class CoachingOptions
 
     /// <summary>
     /// Of those, the connections one tenant's deliveries may hold at once (webhook, Slack, Teams): a tenant whose
-    /// receiver hangs cannot take a shared host's connections from the other tenants.
+    /// receiver hangs cannot take a shared host's connections from the other tenants. Half by default: a quarter
+    /// throttled the local benchmark's four tenants on their one receiver (bench/README.md).
     /// </summary>
-    public int MaxConnectionsPerTenantEndpoint { get; set; } = 64;
+    public int MaxConnectionsPerTenantEndpoint { get; set; } = 256;
 
     /// <summary>
     /// Delivery attempts one coaching may make, whatever its workflow says (a Catch that leads back to a delivery

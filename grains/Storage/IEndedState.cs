@@ -8,4 +8,7 @@ namespace SecurityCoach.Storage;
 public interface IEndedState
 {
     bool HasEnded { get; }
+
+    /// <summary>When an ended record may be deleted (its tenant's retention); null: kept.</summary>
+    DateTimeOffset? RetainUntil { get; }
 }

@@ -318,6 +318,11 @@ public sealed class TenantGrain(
             errors.AddRange(QuietHoursPolicy.Validate(hours, "quietHours"));
         }
 
+        if (settings.EndedCoachingRetention is { } keep && (keep < TenantSettings.MinRetention || keep > TenantSettings.MaxRetention))
+        {
+            errors.Add(new FieldError("retention.endedCoachings", $"must be between P{TenantSettings.MinRetention.TotalDays}D and P{TenantSettings.MaxRetention.TotalDays}D"));
+        }
+
         if (errors.Count == 0)
         {
             if (settings.AlertChannel is { } channel)
@@ -326,7 +331,7 @@ public sealed class TenantGrain(
             }
 
             state.State.Settings = settings;
-            // The quiet hours travel with the campaign set, so user grains see the change with their next event.
+            // The quiet hours and the retention travel with the campaign set, so user grains see the change with their next event.
             state.State.CampaignSetVersion++;
             _set = null;
             await state.WriteStateAsync();
@@ -463,6 +468,10 @@ public sealed class TenantGrain(
             }
         }
 
-        return new CampaignSet(s.CampaignSetVersion, campaigns, [.. named.Values], s.Settings.QuietHours) { Quotas = Quotas() };
+        return new CampaignSet(s.CampaignSetVersion, campaigns, [.. named.Values], s.Settings.QuietHours)
+        {
+            Quotas = Quotas(),
+            EndedCoachingRetention = s.Settings.EndedCoachingRetention,
+        };
     }
 }

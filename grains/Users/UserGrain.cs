@@ -402,7 +402,7 @@ public sealed partial class UserGrain(
                     continue;
                 }
 
-                (starts ??= []).Add(Decide(compiled, set.QuietHours, evt, coachingId, now));
+                (starts ??= []).Add(Decide(compiled, set, evt, coachingId, now));
             }
         }
 
@@ -603,7 +603,7 @@ public sealed partial class UserGrain(
     };
 
     /// <summary>Lists, watches and puts in the outbox the coaching of one matched campaign; started after the batch's write.</summary>
-    private PendingCoachingStart Decide(CompiledCampaign compiled, QuietHours? tenantQuietHours, SecurityEvent evt, string coachingId, long nowMs)
+    private PendingCoachingStart Decide(CompiledCampaign compiled, CompiledCampaignSet set, SecurityEvent evt, string coachingId, long nowMs)
     {
         var s = state.State;
         var (campaign, definition) = (compiled.Campaign, compiled.Campaign.Definition);
@@ -624,8 +624,8 @@ public sealed partial class UserGrain(
         s.WatchedCoachings.Add(coachingId);
 
         var request = new CoachingRequest(_tenantId, _userKey, campaign.CampaignId, campaign.Version, definition.Tip, definition.Channels, evt,
-            definition.DeliveryLimit, definition.TestMode, definition.Workflow, compiled.Workflow?.Definition, tenantQuietHours, s.Preferences,
-            WatchedByUser: true);
+            definition.DeliveryLimit, definition.TestMode, definition.Workflow, compiled.Workflow?.Definition, set.QuietHours, s.Preferences,
+            WatchedByUser: true, Retention: set.EndedCoachingRetention);
         var pending = new PendingCoachingStart(coachingId, request);
         s.PendingStarts.Add(pending);
         return pending;

@@ -39,6 +39,7 @@ public sealed partial class DynamoDBGrainStorage : IGrainStorage, ILifecyclePart
         ["#v"] = VersionAttribute,
         ["#st"] = StateAttribute,
         ["#s3"] = S3KeyAttribute,
+        ["#ttl"] = DynamoDBGrainStorageOptions.TimeToLiveAttribute,
     };
 
     private static readonly Dictionary<string, string> InsertNames = new(UpdateNames) { ["#pk"] = DynamoDBTables.PartitionKey };
@@ -88,6 +89,10 @@ public sealed partial class DynamoDBGrainStorage : IGrainStorage, ILifecyclePart
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await DynamoDBTables.EnsureAsync(_dynamo.Client, _options.TableName, _options.CreateIfNotExists, _logger, cancellationToken);
+        if (_options.ExpiresAt is not null && _options.CreateIfNotExists)
+        {
+            await EnableTimeToLiveAsync(cancellationToken);
+        }
         if (_s3 is not null && _options.CreateIfNotExists)
         {
             try
@@ -99,6 +104,21 @@ public sealed partial class DynamoDBGrainStorage : IGrainStorage, ILifecyclePart
                 // Created by another silo or by infrastructure code.
             }
         }
+    }
+
+    private async Task EnableTimeToLiveAsync(CancellationToken cancellationToken)
+    {
+        var current = await _dynamo.Client.DescribeTimeToLiveAsync(new DescribeTimeToLiveRequest { TableName = _options.TableName }, cancellationToken);
+        if (current.TimeToLiveDescription?.TimeToLiveStatus is { } status && (status == TimeToLiveStatus.ENABLED || status == TimeToLiveStatus.ENABLING))
+        {
+            return;
+        }
+
+        await _dynamo.Client.UpdateTimeToLiveAsync(new UpdateTimeToLiveRequest
+        {
+            TableName = _options.TableName,
+            TimeToLiveSpecification = new TimeToLiveSpecification { AttributeName = DynamoDBGrainStorageOptions.TimeToLiveAttribute, Enabled = true },
+        }, cancellationToken);
     }
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
@@ -159,16 +179,21 @@ public sealed partial class DynamoDBGrainStorage : IGrainStorage, ILifecyclePart
         var values = new Dictionary<string, AttributeValue>();
         string update;
         string? uploaded = null;
+        // Every write sets or removes the expiry, so a state written again after it ended (a retry) is kept again.
+        var expires = _options.ExpiresAt?.Invoke(grainState.State) is { } at
+            ? values[":ttl"] = new AttributeValue { N = at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) }
+            : null;
+        var (setExpiry, removeExpiry) = expires is null ? ("", ", #ttl") : (", #ttl = :ttl", "");
         if (payload.Length <= _options.MaxInlineStateBytes)
         {
             values[":state"] = new AttributeValue { B = new MemoryStream(payload.ToArray()) };
-            update = "SET #v = if_not_exists(#v, :zero) + :one, #st = :state REMOVE #s3";
+            update = $"SET #v = if_not_exists(#v, :zero) + :one, #st = :state{setExpiry} REMOVE #s3{removeExpiry}";
         }
         else
         {
             uploaded = await UploadAsync(pk, stateName, grainId, payload, cancellationToken);
             values[":s3"] = new AttributeValue { S = uploaded };
-            update = "SET #v = if_not_exists(#v, :zero) + :one, #s3 = :s3 REMOVE #st";
+            update = $"SET #v = if_not_exists(#v, :zero) + :one, #s3 = :s3{setExpiry} REMOVE #st{removeExpiry}";
         }
 
         UpdateItemResponse response;
@@ -197,7 +222,7 @@ public sealed partial class DynamoDBGrainStorage : IGrainStorage, ILifecyclePart
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
         var response = await UpdateAsync(
-            PartitionKeyOf(grainId), stateName, grainId, grainState.ETag, "SET #v = if_not_exists(#v, :zero) + :one REMOVE #st, #s3", [], cancellationToken);
+            PartitionKeyOf(grainId), stateName, grainId, grainState.ETag, "SET #v = if_not_exists(#v, :zero) + :one REMOVE #st, #s3, #ttl", [], cancellationToken);
         SetMissing(grainState, NextVersion(response));
         await DeleteReplacedObjectAsync(response, uploaded: null);
     }

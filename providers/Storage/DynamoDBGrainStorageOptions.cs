@@ -32,6 +32,15 @@ public sealed class DynamoDBGrainStorageOptions : DynamoDBProviderOptions, IStor
     /// <summary>S3 endpoint override, e.g. fauxqs (<c>http://127.0.0.1:4566</c>); configuration key <c>AWS:S3:ServiceURL</c>.</summary>
     public string? S3ServiceURL { get; set; }
 
+    /// <summary>
+    /// When a written state may be deleted, or null to keep it: written as the item's <see cref="TimeToLiveAttribute"/>
+    /// (epoch seconds), which DynamoDB's time to live deletes within a few days after. With <c>CreateIfNotExists</c>
+    /// the table's time to live is turned on for that attribute; otherwise the table must have it (deploy/ecs does).
+    /// </summary>
+    public Func<object?, DateTimeOffset?>? ExpiresAt { get; set; }
+
+    public const string TimeToLiveAttribute = "ExpiresAt";
+
     /// <summary>Silo lifecycle stage at which the table (and bucket) are checked or created.</summary>
     public int InitStage { get; set; } = ServiceLifecycleStage.ApplicationServices;
 }

@@ -36,6 +36,27 @@ public sealed class DynamoDBGrainStorageTests(LocalAwsFixture aws) : GrainStorag
     }
 
     [Fact]
+    public async Task A_state_with_an_expiry_carries_it_for_the_tables_time_to_live_and_a_later_write_without_one_removes_it()
+    {
+        var storage = await Storage();
+        var grain = NewGrain();
+        var key = new Dictionary<string, AttributeValue> { ["PK"] = new() { S = $"conformance/{grain}" }, ["SK"] = new() { S = "state" } };
+        async Task<Dictionary<string, AttributeValue>> Item() =>
+            (await aws.DynamoDB.GetItemAsync(new GetItemRequest { TableName = await Table(), Key = key, ConsistentRead = true })).Item;
+
+        var expiring = State("ended", 1_800_000_000);
+        await storage.WriteStateAsync("state", grain, expiring);
+        Assert.Equal("1800000000", (await Item())[DynamoDBGrainStorageOptions.TimeToLiveAttribute].N);
+
+        await storage.WriteStateAsync("state", grain, State("running again", 1, expiring.ETag));
+        Assert.False((await Item()).ContainsKey(DynamoDBGrainStorageOptions.TimeToLiveAttribute));
+
+        var ttl = await aws.DynamoDB.DescribeTimeToLiveAsync(new DescribeTimeToLiveRequest { TableName = await Table() });
+        Assert.Equal(DynamoDBGrainStorageOptions.TimeToLiveAttribute, ttl.TimeToLiveDescription.AttributeName);
+        Assert.True(ttl.TimeToLiveDescription.TimeToLiveStatus.Value is "ENABLED" or "ENABLING", ttl.TimeToLiveDescription.TimeToLiveStatus.Value);
+    }
+
+    [Fact]
     public async Task State_over_the_inline_limit_goes_to_S3_and_reads_back_whole()
     {
         var storage = await Storage();

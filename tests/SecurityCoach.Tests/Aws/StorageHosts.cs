@@ -14,6 +14,9 @@ public static class StorageHosts
     public const string Bucket = "grain-state-tests";
     public const int MaxInlineStateBytes = 64 * 1024;
 
+    /// <summary>A <see cref="ConformanceState.Count"/> at least this is the epoch second the state expires at.</summary>
+    public const int ExpiringCount = 1_000_000_000;
+
     public static async Task<IHost> StartMemory()
     {
         var host = Silo(silo => silo.AddMemoryGrainStorage(Memory));
@@ -33,6 +36,8 @@ public static class StorageHosts
                 o.S3ServiceURL = aws.S3ServiceUrl.ToString();
                 // Low, so the S3 path is exercised with states of a few hundred KB.
                 o.MaxInlineStateBytes = MaxInlineStateBytes;
+                // Only a count that reads as a date expires (ExpiringCount): the conformance counts are small.
+                o.ExpiresAt = state => state is ConformanceState { Count: >= ExpiringCount } c ? DateTimeOffset.FromUnixTimeSeconds(c.Count) : null;
             });
             silo.AddDynamoDBGrainStorage(DynamoDBWithoutS3, o =>
             {

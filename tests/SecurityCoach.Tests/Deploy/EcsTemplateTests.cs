@@ -45,6 +45,14 @@ public sealed class EcsTemplateTests
     }
 
     [Fact]
+    public void The_grain_state_table_deletes_what_the_storage_marks_as_expired()
+    {
+        var ttl = OfType("AWS::DynamoDB::Table").Single(t => t.Name == "GrainStateTable").Resource.GetProperty("Properties").GetProperty("TimeToLiveSpecification");
+        Assert.Equal(SecurityCoach.Providers.Aws.Storage.DynamoDBGrainStorageOptions.TimeToLiveAttribute, ttl.GetProperty("AttributeName").GetString());
+        Assert.True(ttl.GetProperty("Enabled").GetBoolean());
+    }
+
+    [Fact]
     public void The_silo_is_told_the_tables_it_gets()
     {
         var env = Environment();

@@ -12,6 +12,8 @@ public sealed class EndingState : IEndedState
     [Id(1)] public bool Ended { get; set; }
 
     public bool HasEnded => Ended;
+
+    public DateTimeOffset? RetainUntil => null;
 }
 
 /// <summary>The Local profile's storage keeps every running record and only the newest ended ones.</summary>

@@ -174,6 +174,62 @@ public sealed partial class UnmappedEventsGrain(
         return ValueTask.FromResult(new UnmappedView(s.Entries.Sum(e => e.Count), s.NotKept, entries));
     }
 
+    public async Task ForgetUser(string userKey, string[] identities)
+    {
+        var s = state.State;
+        var changed = false;
+        for (var i = s.Entries.Count - 1; i >= 0; i--)
+        {
+            var entry = s.Entries[i];
+            if (string.Equals(entry.Identity, userKey, StringComparison.OrdinalIgnoreCase)
+                || Array.Exists(identities, identity => string.Equals(entry.Identity, identity, StringComparison.OrdinalIgnoreCase)))
+            {
+                foreach (var evt in entry.Events)
+                {
+                    Forget(evt);
+                }
+
+                _entries.Remove((entry.Vendor, entry.Identity));
+                s.Entries.RemoveAt(i);
+                changed = true;
+                continue;
+            }
+
+            // Another identity (a host, an IP) whose event names the user elsewhere: the event goes, the identity's count stays.
+            foreach (var evt in entry.Events.FindAll(evt => NamesUser(evt.Json, userKey)))
+            {
+                entry.Events.Remove(evt);
+                Forget(evt);
+                s.NotKept++;
+                changed = true;
+            }
+        }
+
+        await PersistAsync(changed);
+    }
+
+    private void Forget(SecurityEvent evt)
+    {
+        _keptIds.Remove((evt.Vendor, evt.EventId));
+        _keptBytes -= evt.Json.Length;
+    }
+
+    /// <summary>True when a string of the event's JSON (a value or a name, its escapes read) contains the user key, ignoring case.</summary>
+    private static bool NamesUser(byte[] json, string userKey)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(json, new System.Text.Json.JsonReaderOptions { MaxDepth = SecurityEvent.MaxJsonDepth });
+        while (reader.Read())
+        {
+            if (reader.TokenType is System.Text.Json.JsonTokenType.String or System.Text.Json.JsonTokenType.PropertyName
+                && reader.GetString()!.Contains(userKey, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// The tenant's mapping, never older than the version the kept events were resolved against: a concurrent call
     /// may have seen a newer one first, and asking the cache again catches up, since it keeps the newest it has seen.

@@ -7,6 +7,9 @@ public sealed class TenantAuditState
     [Id(0)] public List<AdminAuditEntry> Entries { get; set; } = [];
 
     [Id(1)] public long LastSequence { get; set; }
+
+    /// <summary>The key of the pseudonyms erased users are named by (<see cref="ITenantAuditGrain.RecordErasure"/>); made at the first erasure.</summary>
+    [Id(2)] public byte[]? PseudonymKey { get; set; }
 }
 
 /// <summary>
@@ -46,6 +49,26 @@ public sealed class TenantAuditGrain([PersistentState("audit")] IPersistentState
                 }
             });
         }
+    }
+
+    public async Task<string> RecordErasure(AdminAuditEntry entry, string userKey)
+    {
+        var s = state.State;
+        // Keyed, not a bare hash: anyone could hash a list of the tenant's e-mail addresses and find whose erasure it was.
+        s.PseudonymKey ??= System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var pseudonym = "hmac-sha256:" + Convert.ToHexStringLower(
+            System.Security.Cryptography.HMACSHA256.HashData(s.PseudonymKey, System.Text.Encoding.UTF8.GetBytes(userKey)).AsSpan(0, 16));
+        for (var i = 0; i < s.Entries.Count; i++)
+        {
+            if (string.Equals(s.Entries[i].Target, userKey, StringComparison.OrdinalIgnoreCase))
+            {
+                s.Entries[i] = s.Entries[i] with { Target = pseudonym };
+            }
+        }
+
+        // Record writes the state, the pseudonym key and the redactions with it.
+        await Record(entry with { Target = pseudonym });
+        return pseudonym;
     }
 
     public ValueTask<AdminAuditPage> List(long? before, int limit)

@@ -305,6 +305,9 @@ public sealed partial class UserGrain(
     /// </summary>
     private bool _unsaved;
 
+    /// <summary>The starts sent from a batch and not yet answered: an erasure waits for them (<see cref="CoachingsToErase"/>).</summary>
+    private Task _startsInFlight = Task.CompletedTask;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _userKey) = GrainKeys.Split(this.GetPrimaryKeyString());
@@ -406,7 +409,7 @@ public sealed partial class UserGrain(
             // first write held every next batch of this user's stream (a busy user's batches queued for seconds).
             foreach (var start in starts)
             {
-                _ = TryStart(start);
+                StartInBackground(start);
             }
         }
     }

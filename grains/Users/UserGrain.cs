@@ -68,6 +68,14 @@ public sealed class UserState
     /// <summary><see cref="WatchedCoachings"/> as stored (<see cref="CoachingIdList.ToPacked"/>).</summary>
     [Id(12)] internal byte[] WatchedCoachingsPacked { get => WatchedCoachings.ToPacked(); set => WatchedCoachings = CoachingIdList.FromPacked(value); }
 
+    /// <summary>
+    /// Coachings that left <see cref="CoachingIds"/> (the view lists the newest) and are not yet handed to the user's
+    /// <see cref="IUserCoachingIndexGrain"/>, so an erasure finds them; packed as the other two lists.
+    /// </summary>
+    [field: NonSerialized] public CoachingIdList UnlistedCoachings { get; set; } = new();
+
+    [Id(14)] internal byte[] UnlistedCoachingsPacked { get => UnlistedCoachings.ToPacked(); set => UnlistedCoachings = CoachingIdList.FromPacked(value); }
+
     // Ids 6 and 9 held the same lists as strings; a state written before they were packed still loads through them
     // (read in id order, so the packed field of a newer state, when present, has the last word).
 
@@ -401,6 +409,7 @@ public sealed partial class UserGrain(
             await WatchCoachings();
         }
 
+        await IndexUnlistedCoachings();
         _unsaved = false;
         await state.WriteStateAsync();
         if (starts is not null)
@@ -597,6 +606,7 @@ public sealed partial class UserGrain(
         s.CoachingIds.Add(coachingId);
         if (s.CoachingIds.Count > CoachingsListed)
         {
+            s.UnlistedCoachings.Add(s.CoachingIds[0]);
             s.CoachingIds.RemoveAt(0);
         }
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Providers;
 using Orleans.Storage;
+using SecurityCoach.Coaching;
 using SecurityCoach.Storage;
 using SecurityCoach.Tests.Http;
 using SecurityCoach.Tests.Infrastructure;
@@ -157,6 +158,54 @@ public sealed class UserErasureTests(SiloFactory silo)
         Assert.Equal(1, fresh.GetProperty("eventCount").GetInt64());
         Assert.Equal(30, fresh.GetProperty("riskScore").GetDouble());
         Assert.Equal(3, fresh.GetProperty("coachings").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Erasing_finds_the_coachings_the_users_view_no_longer_lists()
+    {
+        var (tenantId, key) = await silo.NewTenantAsync("eo");
+        using var client = silo.ClientWithKey(key);
+        var t = $"/v1/tenants/{tenantId}";
+        var name = "ero" + Guid.NewGuid().ToString("N")[..10];
+        var user = name + "@example.com";
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"{t}/aliases", Json("""{"aliases":[],"domain":"example.com"}"""))).StatusCode);
+        // Two campaigns in test mode (nothing sent): two coachings an event, 120 in all, so 70 leave the view's 50 and
+        // 64 of those go on to the user's index.
+        foreach (var campaign in new[] { "one", "two" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"{t}/campaigns/{campaign}", Json(Campaign("https://hooks.example.com/x", """{"class_uid":[2004]}""")
+                .Replace("\"riskWeight\"", "\"testMode\":true,\"riskWeight\"", StringComparison.Ordinal)))).StatusCode);
+        }
+
+        var eventIds = new List<string>();
+        for (var request = 0; request < 3; request++)
+        {
+            var body = "[" + string.Join(',', Enumerable.Range(0, 20).Select(i => VendorSamples.CrowdStrikeDetection(name, $"ldt:{name}:{request}:{i}"))) + "]";
+            // Over the test silo's ingest rate (burst 40, 20 a second): the 429 says when to come back.
+            var response = await Eventually.Until(() => client.PostAsync("/v1/ingest/crowdstrike", Json(body)), r => r.StatusCode != HttpStatusCode.TooManyRequests,
+                $"ingest request {request} admitted");
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            eventIds.AddRange((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventIds").EnumerateArray().Select(e => e.GetString()!));
+        }
+
+        var coachings = eventIds.SelectMany(e => new[] { CoachingIds.For(user, e, "one"), CoachingIds.For(user, e, "two") }).ToArray();
+        Assert.Equal(120, coachings.Length);
+        await Eventually.Until(() => Get(client, $"{t}/users/{user}"), u => u.GetProperty("coachings").GetArrayLength() == 50, "the newest 50 coachings started");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"{t}/coachings/{coachings[0]}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"{t}/users/{user}")).StatusCode);
+
+        var left = new List<string>();
+        foreach (var id in coachings)
+        {
+            if ((await client.GetAsync($"{t}/coachings/{id}")).StatusCode != HttpStatusCode.NotFound)
+            {
+                left.Add(id);
+            }
+        }
+
+        Assert.Empty(left);
+        Assert.DoesNotContain(StoredRecords(), r => Holds(r, user));
     }
 
     [Fact]

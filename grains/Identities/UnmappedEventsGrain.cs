@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -217,10 +218,10 @@ public sealed partial class UnmappedEventsGrain(
     /// <summary>True when a string of the event's JSON (a value or a name, its escapes read) contains the user key, ignoring case.</summary>
     private static bool NamesUser(byte[] json, string userKey)
     {
-        var reader = new System.Text.Json.Utf8JsonReader(json, new System.Text.Json.JsonReaderOptions { MaxDepth = SecurityEvent.MaxJsonDepth });
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = SecurityEvent.MaxJsonDepth });
         while (reader.Read())
         {
-            if (reader.TokenType is System.Text.Json.JsonTokenType.String or System.Text.Json.JsonTokenType.PropertyName
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName
                 && reader.GetString()!.Contains(userKey, StringComparison.OrdinalIgnoreCase))
             {
                 return true;

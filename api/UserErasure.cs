@@ -38,6 +38,10 @@ public static class UserErasure
         return TypedResults.NoContent();
     }
 
+    /// <summary>How many coachings are erased at once: a user's index may name thousands, each an activation.</summary>
+    private const int CoachingsAtOnce = 64;
+
     private static Task EraseCoachings(IGrainFactory grains, string tenantId, string[] coachingIds, HashSet<string> erased) =>
-        Task.WhenAll(coachingIds.Where(erased.Add).Select(id => grains.Reference<ICoachingGrain>(GrainKeys.Coaching(tenantId, id)).Erase()));
+        Parallel.ForEachAsync(coachingIds.Where(erased.Add).ToArray(), new ParallelOptions { MaxDegreeOfParallelism = CoachingsAtOnce },
+            async (id, _) => await grains.Reference<ICoachingGrain>(GrainKeys.Coaching(tenantId, id)).Erase());
 }

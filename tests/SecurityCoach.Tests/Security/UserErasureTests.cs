@@ -222,6 +222,45 @@ public sealed class UserErasureTests(SiloFactory silo)
     }
 
     [Fact]
+    public async Task Erasing_drops_the_reminders_of_a_coaching_waiting_out_quiet_hours_and_of_the_users_watch()
+    {
+        var (tenantId, key) = await silo.NewTenantAsync("eq");
+        using var client = silo.ClientWithKey(key);
+        var t = $"/v1/tenants/{tenantId}";
+        var name = "erq" + Guid.NewGuid().ToString("N")[..10];
+        var user = name + "@example.com";
+        var now = DateTimeOffset.UtcNow;
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"{t}/aliases", Json("""{"aliases":[],"domain":"example.com"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"{t}/users/{user}/preferences", Json($$$"""
+            {"timeZone":"UTC","quietHours":{"start":"{{{now.AddHours(-1):HH:mm}}}","end":"{{{now.AddHours(3):HH:mm}}}","timeZone":"UTC"}}
+            """))).StatusCode);
+        var hook = silo.Webhooks.NewHook("0123456789abcdef");
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"{t}/campaigns/malware", Json(Campaign(hook, """{"class_uid":[2004]}""")))).StatusCode);
+
+        using var ingest = await client.PostAsync("/v1/ingest/crowdstrike", Json(VendorSamples.CrowdStrikeDetection(name, $"ldt:{name}:1")));
+        Assert.Equal(HttpStatusCode.Accepted, ingest.StatusCode);
+        var eventId = (await ingest.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventIds")[0].GetString()!;
+        var coachingId = CoachingIds.For(user, eventId, "malware");
+        // The quiet hours' end is hours away: the coaching waits on a reminder of its own, the user watches with its own.
+        await Eventually.Until(() => client.GetStringAsync($"{t}/coachings/{coachingId}").ContinueWith(r => r.IsCompletedSuccessfully ? r.Result : ""),
+            c => c.Contains("\"WaitStarted\"", StringComparison.Ordinal), "the coaching waits for the end of quiet hours");
+
+        var grains = silo.Services.GetRequiredService<IGrainFactory>();
+        var reminders = silo.Services.GetRequiredService<Orleans.IReminderTable>();
+        var coachingGrain = grains.Reference<ICoachingGrain>(GrainKeys.Coaching(tenantId, coachingId)).GetGrainId();
+        var userGrain = grains.Reference<IUserGrain>(GrainKeys.User(tenantId, user)).GetGrainId();
+        await Eventually.Until(() => reminders.ReadRows(coachingGrain), r => r.Reminders.Count == 1, "the coaching's own reminder registered");
+        Assert.Single((await reminders.ReadRows(userGrain)).Reminders);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"{t}/users/{user}")).StatusCode);
+
+        Assert.Empty((await reminders.ReadRows(coachingGrain)).Reminders);
+        Assert.Empty((await reminders.ReadRows(userGrain)).Reminders);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"{t}/coachings/{coachingId}")).StatusCode);
+        Assert.Empty(silo.Webhooks.ReceivedAt(hook));
+    }
+
+    [Fact]
     public async Task Erasing_is_idempotent_an_unknown_user_answers_204_and_an_ingest_key_is_refused_naming_the_scope()
     {
         var (tenantId, key) = await silo.NewTenantAsync("ei");

@@ -269,6 +269,9 @@ public sealed record PendingCoachingStart([property: Id(0)] string CoachingId, [
 ///   reminder (one per user, not per coaching) is registered; each tick asks the listed coachings to go on, which
 ///   brings back one whose silo died. A coaching that ended, or that waits on its own reminder, leaves the list; an
 ///   empty list unregisters the reminder. So the happy path of a coaching costs no reminder of its own.
+/// - Every coaching it started stays findable for an erasure (<see cref="Erase"/>): an id leaving the listed newest
+///   <see cref="CoachingsListed"/> waits in <see cref="UserState.UnlistedCoachings"/> and goes, <see cref="IndexBatch"/>
+///   at a time and before the batch's write, to the user's <see cref="IUserCoachingIndexGrain"/>.
 /// </summary>
 [ImplicitStreamSubscription(SecurityEventStreams.Namespace)]
 public sealed partial class UserGrain(

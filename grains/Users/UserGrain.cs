@@ -74,7 +74,7 @@ public sealed class UserState
     /// </summary>
     [field: NonSerialized] public CoachingIdList UnlistedCoachings { get; set; } = new();
 
-    [Id(14)] internal byte[] UnlistedCoachingsPacked { get => UnlistedCoachings.ToPacked(); set => UnlistedCoachings = CoachingIdList.FromPacked(value); }
+    [Id(15)] internal byte[] UnlistedCoachingsPacked { get => UnlistedCoachings.ToPacked(); set => UnlistedCoachings = CoachingIdList.FromPacked(value); }
 
     // Ids 6 and 9 held the same lists as strings; a state written before they were packed still loads through them
     // (read in id order, so the packed field of a newer state, when present, has the last word).

@@ -199,6 +199,12 @@ public static class TenantApi
             .WithName("GetUser")
             .WithSummary("A user's risk score, event count and coachings.");
 
+        // Audited by the handler, which names the user only by a pseudonym.
+        api.MapDelete("/users/{userKey}", UserErasure.EraseUser)
+            .RequireAuthorization(ApiPolicies.TenantAdmin)
+            .WithName("EraseUser")
+            .WithSummary("Erase everything held about a user (GDPR/CCPA): risk, events seen, preferences, coachings and their traces, failure-list rows, aliases mapping to the user, unmapped events naming the user; 204 once cleared, also for an unknown user.");
+
         api.MapPut("/users/{userKey}/preferences", PutPreferences)
             .RequireAuthorization(ApiPolicies.TenantAdmin)
             .Audited("preferences.put", "userKey")

@@ -86,6 +86,13 @@ public interface ICoachingGrain : IGrainWithStringKey
     /// tip are not sent it again. Null when the coaching is not Failed (nothing changes).
     /// </summary>
     Task<CoachingSummary?> Retry();
+
+    /// <summary>
+    /// Erasure of its user: stops the workflow (no step runs after this returns; a running one finishes first), drops
+    /// the coaching's own reminder and clears its record in storage, request, trace and history included. A coaching
+    /// never started, or already erased, changes nothing.
+    /// </summary>
+    Task Erase();
 }
 
 /// <summary>A coaching that failed, as the tenant's failure list shows it.</summary>
@@ -119,4 +126,7 @@ public interface ICoachingFailuresGrain : IGrainWithStringKey
 
     [ReadOnly]
     Task<FailedCoaching[]> List();
+
+    /// <summary>Erasure: removes every listed failure of <paramref name="userKey"/>.</summary>
+    Task ForgetUser(string userKey);
 }

@@ -17,6 +17,13 @@ public interface ITenantAuditGrain : IGrainWithStringKey
     /// <summary>Appends an entry (its <see cref="AdminAuditEntry.Sequence"/> is assigned here).</summary>
     Task Record(AdminAuditEntry entry);
 
+    /// <summary>
+    /// Appends the entry of a user's erasure with the user named only by a pseudonym (<see cref="AdminAuditEntry.Target"/>
+    /// <c>hmac-sha256:</c> + 32 hex digits, keyed by a random key of this log that is never shown), and puts the same
+    /// pseudonym in place of the user key in the entries that named the user. Returns the pseudonym.
+    /// </summary>
+    Task<string> RecordErasure(AdminAuditEntry entry, string userKey);
+
     /// <summary>Up to <paramref name="limit"/> entries older than the cursor <paramref name="before"/> (null: from the newest).</summary>
     [ReadOnly]
     ValueTask<AdminAuditPage> List(long? before, int limit);

@@ -81,4 +81,18 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>The user's own settings; both fields null when never set.</summary>
     [ReadOnly]
     Task<UserPreferences> GetPreferences();
+
+    /// <summary>
+    /// Erasure, first step: the coachings the user's state names (listed, watched, in the outbox, holding a delivery
+    /// limit), once the starts already sent have answered, so the caller can stop and erase them while this grain
+    /// still answers their delivery-limit calls. Changes nothing.
+    /// </summary>
+    Task<string[]> CoachingsToErase();
+
+    /// <summary>
+    /// Erasure, last step: drops the user's watch and outbox and clears its state in storage (risk, counts, event-id
+    /// window, preferences, delivery limits, coaching lists). Returns the coachings the state named at that moment
+    /// (those started since <see cref="CoachingsToErase"/> included). An unknown user changes nothing.
+    /// </summary>
+    Task<string[]> Erase();
 }

@@ -61,6 +61,12 @@ public interface IUserMappingGrain : IGrainWithStringKey
     /// <summary>The current mapping, or null when its version is still <paramref name="knownVersion"/>.</summary>
     [ReadOnly]
     ValueTask<UserMapping?> GetIfChanged(long knownVersion);
+
+    /// <summary>
+    /// Erasure: removes every alias that maps to <paramref name="userKey"/> or whose identity is it (ignoring case), as
+    /// the next version; returns the identities of the rows removed. Nothing removed: the version stays.
+    /// </summary>
+    Task<string[]> RemoveUser(string userKey);
 }
 
 /// <summary>One kept event of an unmapped identity, as listed.</summary>
@@ -113,4 +119,11 @@ public interface IUnmappedEventsGrain : IGrainWithStringKey
     /// <summary>The list: counts per vendor and identity, with the newest kept events as samples.</summary>
     [ReadOnly]
     ValueTask<UnmappedView> List();
+
+    /// <summary>
+    /// Erasure: removes the entries whose identity is <paramref name="userKey"/> or one of <paramref name="identities"/>
+    /// (the user's former aliases), with their counts, and every kept event whose JSON names the user key in any
+    /// string (ignoring case); returns after the change is written.
+    /// </summary>
+    Task ForgetUser(string userKey, string[] identities);
 }

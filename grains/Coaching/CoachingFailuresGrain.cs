@@ -56,6 +56,14 @@ public sealed partial class CoachingFailuresGrain(
 
     public Task<FailedCoaching[]> List() => Task.FromResult(state.State.Failures.ToArray());
 
+    public async Task ForgetUser(string userKey)
+    {
+        if (state.State.Failures.RemoveAll(f => string.Equals(f.UserKey, userKey, StringComparison.Ordinal)) > 0)
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
     public async Task Alert(FailedCoaching failure, SecurityEvent evt)
     {
         var tenantId = this.GetPrimaryKeyString();

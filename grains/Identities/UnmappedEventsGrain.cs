@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -172,6 +173,62 @@ public sealed partial class UnmappedEventsGrain(
                     .Select(evt => new UnmappedSample(evt.EventId, DateTimeOffset.FromUnixTimeMilliseconds(evt.TimeMs), evt.Json))]))
             .ToArray();
         return ValueTask.FromResult(new UnmappedView(s.Entries.Sum(e => e.Count), s.NotKept, entries));
+    }
+
+    public async Task ForgetUser(string userKey, string[] identities)
+    {
+        var s = state.State;
+        var changed = false;
+        for (var i = s.Entries.Count - 1; i >= 0; i--)
+        {
+            var entry = s.Entries[i];
+            if (string.Equals(entry.Identity, userKey, StringComparison.OrdinalIgnoreCase)
+                || Array.Exists(identities, identity => string.Equals(entry.Identity, identity, StringComparison.OrdinalIgnoreCase)))
+            {
+                foreach (var evt in entry.Events)
+                {
+                    Forget(evt);
+                }
+
+                _entries.Remove((entry.Vendor, entry.Identity));
+                s.Entries.RemoveAt(i);
+                changed = true;
+                continue;
+            }
+
+            // Another identity (a host, an IP) whose event names the user elsewhere: the event goes, the identity's count stays.
+            foreach (var evt in entry.Events.FindAll(evt => NamesUser(evt.Json, userKey)))
+            {
+                entry.Events.Remove(evt);
+                Forget(evt);
+                s.NotKept++;
+                changed = true;
+            }
+        }
+
+        await PersistAsync(changed);
+    }
+
+    private void Forget(SecurityEvent evt)
+    {
+        _keptIds.Remove((evt.Vendor, evt.EventId));
+        _keptBytes -= evt.Json.Length;
+    }
+
+    /// <summary>True when a string of the event's JSON (a value or a name, its escapes read) contains the user key, ignoring case.</summary>
+    private static bool NamesUser(byte[] json, string userKey)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = SecurityEvent.MaxJsonDepth });
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName
+                && reader.GetString()!.Contains(userKey, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

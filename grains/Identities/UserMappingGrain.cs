@@ -53,6 +53,28 @@ public sealed class UserMappingGrain(
         return new PutUserMappingResult(Current(), []);
     }
 
+    public async Task<string[]> RemoveUser(string userKey)
+    {
+        bool Names(UserAlias a) =>
+            string.Equals(a.User, userKey, StringComparison.OrdinalIgnoreCase) || string.Equals(a.Identity, userKey, StringComparison.OrdinalIgnoreCase);
+        var removed = state.State.Aliases.FindAll(Names);
+        if (removed.Count == 0)
+        {
+            return [];
+        }
+
+        state.State = new UserMappingState
+        {
+            Version = state.State.Version + 1,
+            Aliases = state.State.Aliases.FindAll(a => !Names(a)),
+            Domain = state.State.Domain,
+            UpdatedAt = time.GetUtcNow(),
+        };
+        _current = null;
+        await state.WriteStateAsync();
+        return [.. removed.Select(a => a.Identity)];
+    }
+
     public ValueTask<UserMapping> Get() => ValueTask.FromResult(Current());
 
     public ValueTask<UserMapping?> GetIfChanged(long knownVersion) =>

@@ -1,3 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
+using SecurityCoach.Secrets;
+
 namespace SecurityCoach.Tenants;
 
 /// <summary>A tenant's audit log as stored: entries oldest first, and the last sequence number handed out.</summary>
@@ -7,6 +11,12 @@ public sealed class TenantAuditState
     [Id(0)] public List<AdminAuditEntry> Entries { get; set; } = [];
 
     [Id(1)] public long LastSequence { get; set; }
+
+    /// <summary>
+    /// The key of the pseudonyms erased users are named by (<see cref="ITenantAuditGrain.RecordErasure"/>), made at the
+    /// first erasure: 32 random bytes in base64, sealed as channel secrets are (<see cref="ISecretProtector"/>).
+    /// </summary>
+    [Id(2)] public string? PseudonymKey { get; set; }
 }
 
 /// <summary>
@@ -14,7 +24,10 @@ public sealed class TenantAuditState
 /// call returns, and mirrored to the pipeline's audit trail (<see cref="IAuditLog"/>, <see cref="AuditKinds.Admin"/>), which keeps
 /// what this bounded list drops.
 /// </summary>
-public sealed class TenantAuditGrain([PersistentState("audit")] IPersistentState<TenantAuditState> state, IAuditLog trail) : Grain, ITenantAuditGrain
+public sealed class TenantAuditGrain(
+    [PersistentState("audit")] IPersistentState<TenantAuditState> state,
+    IAuditLog trail,
+    ISecretProtector secrets) : Grain, ITenantAuditGrain
 {
     public async Task Record(AdminAuditEntry entry)
     {
@@ -46,6 +59,39 @@ public sealed class TenantAuditGrain([PersistentState("audit")] IPersistentState
                 }
             });
         }
+    }
+
+    public async Task<string> RecordErasure(AdminAuditEntry entry, string userKey)
+    {
+        var s = state.State;
+        // Keyed, not a bare hash: anyone could hash a list of the tenant's e-mail addresses and find whose erasure it was.
+        var pseudonym = "hmac-sha256:" + Convert.ToHexStringLower(
+            HMACSHA256.HashData(await PseudonymKey(), Encoding.UTF8.GetBytes(userKey)).AsSpan(0, 16));
+        for (var i = 0; i < s.Entries.Count; i++)
+        {
+            if (string.Equals(s.Entries[i].Target, userKey, StringComparison.OrdinalIgnoreCase))
+            {
+                s.Entries[i] = s.Entries[i] with { Target = pseudonym };
+            }
+        }
+
+        // Record writes the state, the pseudonym key and the redactions with it.
+        await Record(entry with { Target = pseudonym });
+        return pseudonym;
+    }
+
+    /// <summary>The pseudonym key, opened; made and sealed into the state (written with the next entry) the first time.</summary>
+    private async Task<byte[]> PseudonymKey()
+    {
+        var tenantId = this.GetPrimaryKeyString();
+        if (state.State.PseudonymKey is { } sealedKey)
+        {
+            return Convert.FromBase64String(await secrets.UnprotectAsync(tenantId, sealedKey));
+        }
+
+        var key = RandomNumberGenerator.GetBytes(32);
+        state.State.PseudonymKey = await secrets.ProtectAsync(tenantId, Convert.ToBase64String(key));
+        return key;
     }
 
     public ValueTask<AdminAuditPage> List(long? before, int limit)

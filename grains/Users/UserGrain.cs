@@ -71,6 +71,14 @@ public sealed class UserState
     /// <summary><see cref="WatchedCoachings"/> as stored (<see cref="CoachingIdList.ToPacked"/>).</summary>
     [Id(12)] internal byte[] WatchedCoachingsPacked { get => WatchedCoachings.ToPacked(); set => WatchedCoachings = CoachingIdList.FromPacked(value); }
 
+    /// <summary>
+    /// Coachings that left <see cref="CoachingIds"/> (the view lists the newest) and are not yet handed to the user's
+    /// <see cref="IUserCoachingIndexGrain"/>, so an erasure finds them; packed as the other two lists.
+    /// </summary>
+    [field: NonSerialized] public CoachingIdList UnlistedCoachings { get; set; } = new();
+
+    [Id(15)] internal byte[] UnlistedCoachingsPacked { get => UnlistedCoachings.ToPacked(); set => UnlistedCoachings = CoachingIdList.FromPacked(value); }
+
     // Ids 6 and 9 held the same lists as strings; a state written before they were packed still loads through them
     // (read in id order, so the packed field of a newer state, when present, has the last word).
 
@@ -264,6 +272,9 @@ public sealed record PendingCoachingStart([property: Id(0)] string CoachingId, [
 ///   reminder (one per user, not per coaching) is registered; each tick asks the listed coachings to go on, which
 ///   brings back one whose silo died. A coaching that ended, or that waits on its own reminder, leaves the list; an
 ///   empty list unregisters the reminder. So the happy path of a coaching costs no reminder of its own.
+/// - Every coaching it started stays findable for an erasure (<see cref="Erase"/>): an id leaving the listed newest
+///   <see cref="CoachingsListed"/> waits in <see cref="UserState.UnlistedCoachings"/> and goes, <see cref="IndexBatch"/>
+///   at a time and before the batch's write, to the user's <see cref="IUserCoachingIndexGrain"/>.
 /// </summary>
 [ImplicitStreamSubscription(SecurityEventStreams.Namespace)]
 public sealed partial class UserGrain(
@@ -311,6 +322,9 @@ public sealed partial class UserGrain(
     /// the next watch tick writes them away, so a later activation does not start or wake ended coachings again.
     /// </summary>
     private bool _unsaved;
+
+    /// <summary>The starts sent from a batch and not yet answered: an erasure waits for them (<see cref="CoachingsToErase"/>).</summary>
+    private Task _startsInFlight = Task.CompletedTask;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -422,6 +436,7 @@ public sealed partial class UserGrain(
             await WatchCoachings();
         }
 
+        await IndexUnlistedCoachings();
         _unsaved = false;
         await state.WriteStateAsync();
         if (starts is not null)
@@ -430,7 +445,7 @@ public sealed partial class UserGrain(
             // first write held every next batch of this user's stream (a busy user's batches queued for seconds).
             foreach (var start in starts)
             {
-                _ = TryStart(start);
+                StartInBackground(start);
             }
         }
     }
@@ -618,6 +633,7 @@ public sealed partial class UserGrain(
         s.CoachingIds.Add(coachingId);
         if (s.CoachingIds.Count > CoachingsListed)
         {
+            s.UnlistedCoachings.Add(s.CoachingIds[0]);
             s.CoachingIds.RemoveAt(0);
         }
 

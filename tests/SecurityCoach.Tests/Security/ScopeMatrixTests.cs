@@ -42,6 +42,7 @@ public sealed class ScopeMatrixTests(SiloFactory silo)
         ["DELETE /v1/tenants/{tenantId}/keys/{keyId}"] = Needs.Admin,
         ["GET /v1/tenants/{tenantId}/audit"] = Needs.Read,
         ["GET /v1/tenants/{tenantId}/users/{userKey}"] = Needs.Read,
+        ["DELETE /v1/tenants/{tenantId}/users/{userKey}"] = Needs.Admin,
         ["PUT /v1/tenants/{tenantId}/users/{userKey}/preferences"] = Needs.Admin,
         ["GET /v1/tenants/{tenantId}/users/{userKey}/preferences"] = Needs.Read,
         ["GET /v1/tenants/{tenantId}/coachings/"] = Needs.Read,

@@ -238,14 +238,17 @@ public static class SiloHosting
         }
     }
 
-    /// <summary><c>GET /healthz</c>: 200 once this silo is Active in the cluster, 503 before and while shutting down.</summary>
+    /// <summary>
+    /// <c>GET /healthz</c>: 200 once this silo is Active in the cluster, 503 before and while shutting down. Anyone may
+    /// ask, so it tells the status only, never the silo's address or ports.
+    /// </summary>
     public static IEndpointRouteBuilder MapHealthEndpoint(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", (ILocalSiloDetails silo, IClusterMembershipService membership) =>
             {
                 var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
                 return status == SiloStatus.Active
-                    ? Results.Ok(new { status = status.ToString(), silo = silo.SiloAddress.ToString() })
+                    ? Results.Ok(new { status = status.ToString(), detail = "The silo is active in its cluster." })
                     : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Silo not active",
                         detail: $"The silo is {status}.", type: Problems.TypeBase + "silo-not-active");
             })

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using SecurityCoach.Tests.Infrastructure;
 
 namespace SecurityCoach.Tests.Http;
@@ -431,12 +432,20 @@ public sealed class ApiTests(SiloFactory silo)
     // ---- host ----
 
     [Fact]
-    public async Task Healthz_is_200_once_the_silo_is_active()
+    public async Task Healthz_is_200_once_the_silo_is_active_and_names_no_address()
     {
         using var client = silo.CreateClient();
         using var response = await client.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Active", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        var body = await response.Content.ReadAsStringAsync();
+        var health = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("Active", health.GetProperty("status").GetString());
+        Assert.Equal(["status", "detail"], health.EnumerateObject().Select(p => p.Name));
+
+        // Anyone may ask, so it must not map the cluster for them.
+        var address = silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+        Assert.DoesNotContain(address.Endpoint.Address.ToString(), body, StringComparison.Ordinal);
+        Assert.DoesNotContain(address.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -324,6 +324,37 @@ public sealed class ApiTests(SiloFactory silo)
             s => s == HttpStatusCode.OK, "accepted event reached its user");
     }
 
+    [Fact]
+    public async Task A_user_key_over_1024_bytes_is_refused_not_accepted_and_lost()
+    {
+        var (tenantId, key) = await silo.NewTenantAsync();
+        using var client = silo.ClientWithKey(key);
+        // 3 KB: it would be answered 202 and then never fit a storage key (DynamoDB's are at most 2,048 bytes).
+        var longAddress = new string('a', 3 * 1024) + "@example.com";
+        using (var alone = await client.PostAsync("/v1/ingest/netskope", Json(VendorSamples.NetskopeAlert(longAddress, "n-long"))))
+        {
+            var problem = await AssertProblem(alone, HttpStatusCode.UnprocessableEntity, "no-valid-events");
+            var rejected = Assert.Single(problem.GetProperty("rejected").EnumerateArray());
+            Assert.StartsWith("user-key-too-long:", rejected.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Contains("1024", rejected.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+
+        // Multi-byte characters count as their UTF-8 bytes; an identity for the mapping is held to the same limit.
+        var longName = "CORP\\\\" + new string('é', 600);
+        using var mixed = await client.PostAsync("/v1/ingest/netskope", Json(
+            $"[{VendorSamples.NetskopeAlert(longAddress, "n-long-2")},{VendorSamples.NetskopeAlert(longName, "n-long-3")},{VendorSamples.NetskopeAlert("short@example.com", "n-short")}]"));
+        Assert.Equal(HttpStatusCode.Accepted, mixed.StatusCode);
+        var body = await mixed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["n-short"], body.GetProperty("eventIds").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal([0, 1], body.GetProperty("rejected").EnumerateArray().Select(r => r.GetProperty("index").GetInt32()));
+        Assert.Equal(0, body.GetProperty("unmapped").GetInt32());
+
+        await Eventually.Until(async () => (await client.GetAsync($"/v1/tenants/{tenantId}/users/short@example.com")).StatusCode,
+            s => s == HttpStatusCode.OK, "the short user's event reached its user");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/v1/tenants/{tenantId}/users/{longAddress}")).StatusCode);
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>($"/v1/tenants/{tenantId}/unmapped")).GetProperty("events").GetInt64());
+    }
+
     [Theory]
     [InlineData("application/json", "{\"metadata\":")]
     [InlineData("application/json", "\"just a string\"")]

@@ -423,6 +423,12 @@ public static class TenantApi
         }
 
         var key = userKey.ToLowerInvariant();
+        if (System.Text.Encoding.UTF8.GetByteCount(key) is var bytes and > GrainKeys.MaxUserKeyBytes)
+        {
+            // No event can name such a user (ingest refuses it), and its state would not fit a storage key.
+            return Problems.Invalid([new FieldError("userKey", $"is {bytes} bytes in UTF-8; a user key may have at most {GrainKeys.MaxUserKeyBytes}")]);
+        }
+
         var preferences = new UserPreferences(request.TimeZone, request.QuietHours?.ToQuietHours());
         var errors = await services.Grains.Reference<IUserGrain>(GrainKeys.User(tenantId, key)).SetPreferences(preferences);
         return errors.Length == 0

@@ -179,6 +179,28 @@ public sealed class UserMappingApiTests(SiloFactory silo)
     }
 
     [Fact]
+    public async Task Identities_and_users_too_long_for_a_key_are_422_in_json_and_csv_and_change_nothing()
+    {
+        var (tenantId, key) = await silo.NewTenantAsync();
+        using var client = silo.ClientWithKey(key);
+        var longIdentity = "CORP\\" + new string('a', 300);
+        var longUser = new string('u', 3 * 1024) + "@example.com";
+
+        var json = await AssertProblem(await client.PutAsync($"/v1/tenants/{tenantId}/aliases",
+            Body($$"""{"aliases":[{"identity":"{{longIdentity.Replace("\\", "\\\\", StringComparison.Ordinal)}}","user":"a@example.com"},{"identity":"jdoe","user":"{{longUser}}"}]}""")),
+            HttpStatusCode.UnprocessableEntity, "validation");
+        Assert.Equal(["aliases[0].identity", "aliases[1].user"], ErrorFields(json));
+
+        var csv = await AssertProblem(await client.PutAsync($"/v1/tenants/{tenantId}/aliases",
+            Body($"identity,user\n{longIdentity},a@example.com\njdoe,{longUser}\n", "text/csv")),
+            HttpStatusCode.UnprocessableEntity, "validation");
+        Assert.Equal(["line 2.identity", "line 3.user"], ErrorFields(csv));
+        // The problem quotes no 3 KB value back.
+        Assert.True(csv.GetRawText().Length < 2048, csv.GetRawText());
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>($"/v1/tenants/{tenantId}/aliases")).GetProperty("version").GetInt64());
+    }
+
+    [Fact]
     public async Task A_csv_table_without_its_header_is_422()
     {
         var (tenantId, key) = await silo.NewTenantAsync();

@@ -26,6 +26,8 @@ RUN dotnet publish silo/SecurityCoach.Silo.csproj -c Release -r linux-x64 --self
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
+# The one directory under /app that user may write: where a generated admin key goes (README, "Security").
+RUN mkdir -m 700 .securitycoach && chown app:app .securitycoach
 # The aspnet image's unprivileged user (uid 1654).
 USER app
 ENV ASPNETCORE_URLS=http://+:8080 \

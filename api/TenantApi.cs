@@ -416,6 +416,11 @@ public static class TenantApi
     {
         // User keys are stored lower-cased (emails are case-insensitive in practice), so any casing finds the user.
         var key = userKey.ToLowerInvariant();
+        if (UserKeyProblem(key) is { } tooLong)
+        {
+            return tooLong;
+        }
+
         var view = await services.Grains.Reference<IUserGrain>(GrainKeys.User(tenantId, key)).GetView();
         if (view is null)
         {
@@ -441,6 +446,11 @@ public static class TenantApi
         }
 
         var key = userKey.ToLowerInvariant();
+        if (UserKeyProblem(key) is { } tooLong)
+        {
+            return tooLong;
+        }
+
         var preferences = new UserPreferences(request.TimeZone, request.QuietHours?.ToQuietHours());
         var errors = await services.Grains.Reference<IUserGrain>(GrainKeys.User(tenantId, key)).SetPreferences(preferences);
         return errors.Length == 0
@@ -448,12 +458,26 @@ public static class TenantApi
             : Problems.Invalid(errors);
     }
 
-    public static async Task<Ok<PreferencesResponse>> GetPreferences(string tenantId, string userKey, [AsParameters] TenantServices services)
+    public static async Task<Results<Ok<PreferencesResponse>, ProblemHttpResult>> GetPreferences(string tenantId, string userKey, [AsParameters] TenantServices services)
     {
         var key = userKey.ToLowerInvariant();
+        if (UserKeyProblem(key) is { } tooLong)
+        {
+            return tooLong;
+        }
+
         var preferences = await services.Grains.Reference<IUserGrain>(GrainKeys.User(tenantId, key)).GetPreferences();
         return TypedResults.Ok(new PreferencesResponse(key, preferences.TimeZone, preferences.QuietHours));
     }
+
+    /// <summary>
+    /// A user key longer than any user can have (ingest refuses it, and its state would not fit a storage key): 422
+    /// naming <c>userKey</c>, before any grain is asked about it.
+    /// </summary>
+    internal static ProblemHttpResult? UserKeyProblem(string key) =>
+        System.Text.Encoding.UTF8.GetByteCount(key) is var bytes and > GrainKeys.MaxUserKeyBytes
+            ? Problems.Invalid([new FieldError("userKey", $"is {bytes} bytes in UTF-8; a user key may have at most {GrainKeys.MaxUserKeyBytes}")])
+            : null;
 
     internal static ChannelDefinition ToChannel(ChannelBody? c) => new(c?.Type ?? "", c?.Url ?? "", c?.Secret ?? "", c?.From, c?.To);
 

@@ -19,11 +19,16 @@ public static class UserErasure
 {
     public const string AuditAction = "user.erase";
 
-    public static async Task<NoContent> EraseUser(
+    public static async Task<Results<NoContent, ProblemHttpResult>> EraseUser(
         HttpContext context, string tenantId, string userKey, [AsParameters] TenantServices services, TimeProvider time)
     {
         // Stored lower-cased, as GET …/users/{userKey} reads them.
         var key = userKey.ToLowerInvariant();
+        if (TenantApi.UserKeyProblem(key) is { } tooLong)
+        {
+            return tooLong;
+        }
+
         var grains = services.Grains;
         var user = grains.Reference<IUserGrain>(GrainKeys.User(tenantId, key));
         var erased = new HashSet<string>(StringComparer.Ordinal);

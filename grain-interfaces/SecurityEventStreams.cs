@@ -42,6 +42,13 @@ public static class SecurityEventStreams
 /// <summary>Grain keys. Every key starts with the tenant id, so no call can name another tenant's grain by accident.</summary>
 public static class GrainKeys
 {
+    /// <summary>
+    /// The longest user key, in UTF-8 bytes. It is part of the user's grain key, stream id and storage keys, and a
+    /// DynamoDB key may be at most 2,048 bytes with the grain type and tenant in it too; a longer key is refused at
+    /// ingest, since an event accepted for it could never be stored.
+    /// </summary>
+    public const int MaxUserKeyBytes = 1024;
+
     /// <summary>"{tenant}/{userKey}". Tenant ids never contain '/', so the first '/' splits the key.</summary>
     public static string User(string tenantId, string userKey) => string.Concat(tenantId, "/", userKey);
 

@@ -79,18 +79,10 @@ public static class SecretKeys
             return LocalDataKeySource.MasterKeyFromBase64(File.ReadAllText(path), $"the key file {path} ({SecretsOptions.Section}:LocalKeyFile)");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(KeyBytes);
-        var created = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            created.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
         try
         {
-            using var writer = new StreamWriter(path, System.Text.Encoding.ASCII, created);
-            writer.Write(Convert.ToBase64String(key));
+            OwnerOnlyFile.CreateNew(path, Convert.ToBase64String(key));
         }
         catch (IOException) when (File.Exists(path))
         {

@@ -50,6 +50,11 @@ public static class SiloHosting
 
     private const string GeneratedAdminKeyNote = "SecurityCoach:GeneratedAdminKey";
 
+    /// <summary>Where a generated admin key is written when the silo listens beyond loopback.</summary>
+    public const string AdminKeyFileSetting = "SecurityCoach:AdminKeyFile";
+
+    public const string DefaultAdminKeyFile = ".securitycoach/admin.key";
+
     public static WebApplicationBuilder AddSecurityCoachSilo(this WebApplicationBuilder builder)
     {
         var profile = builder.Configuration[Profiles.Setting] ?? Profiles.Local;
@@ -232,25 +237,87 @@ public static class SiloHosting
         builder.Configuration[GeneratedAdminKeyNote] = generated;
     }
 
-    /// <summary>Logs what a person starting the silo needs to know: the generated admin key, once.</summary>
+    /// <summary>
+    /// Tells the person starting the silo the generated admin key, once it listens: in the log while it listens on
+    /// loopback only; else in <see cref="AdminKeyFileSetting"/>, readable by the owner only, and the log names the file,
+    /// since a container's or a server's log is read by more people than may administer every tenant. When the file
+    /// cannot be written the silo stops.
+    /// </summary>
     public static void LogStartupNotes(this WebApplication app)
     {
-        if (app.Configuration[GeneratedAdminKeyNote] is { Length: > 0 } generated)
+        if (app.Configuration[GeneratedAdminKeyNote] is not { Length: > 0 } generated)
         {
-            app.Logger.LogWarning(
-                "No SecurityCoach:AdminApiKey configured; generated one for this run: {AdminApiKey} (set SecurityCoach__AdminApiKey to choose your own)",
-                generated);
+            return;
+        }
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var logger = app.Logger;
+            if (app.Urls.All(IsLoopback))
+            {
+                logger.LogWarning(
+                    "No SecurityCoach:AdminApiKey configured; generated one for this run: {AdminApiKey} (set SecurityCoach__AdminApiKey to choose your own)",
+                    generated);
+                return;
+            }
+
+            var urls = string.Join(", ", app.Urls);
+            var path = Path.GetFullPath(app.Configuration[AdminKeyFileSetting] ?? DefaultAdminKeyFile);
+            if (WriteAdminKey(path, generated) is { } failure)
+            {
+                logger.LogError(
+                    "No SecurityCoach:AdminApiKey configured, and the silo listens on {Urls}, so the generated key is not logged; it could not be written to {AdminKeyFile} either ({Reason}). " +
+                    "Set SecurityCoach__AdminApiKey, or SecurityCoach__AdminKeyFile to a file this user may write. Stopping.",
+                    urls, path, failure);
+                app.Lifetime.StopApplication();
+                return;
+            }
+
+            logger.LogWarning(
+                "No SecurityCoach:AdminApiKey configured; generated one for this run and, as the silo listens on {Urls}, wrote it to {AdminKeyFile} (readable by its owner only), not to this log. " +
+                "Set SecurityCoach__AdminApiKey to choose your own",
+                urls, path);
+        });
+    }
+
+    /// <summary>Writes the key in a new file, in place of a key of an earlier run; null when written, else why not.</summary>
+    private static string? WriteAdminKey(string path, string key)
+    {
+        try
+        {
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+
+            OwnerOnlyFile.CreateNew(path, key + "\n");
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return e.Message;
         }
     }
 
-    /// <summary><c>GET /healthz</c>: 200 once this silo is Active in the cluster, 503 before and while shutting down.</summary>
+    /// <summary>A listening address reachable only from this machine: <c>localhost</c> or a loopback IP.</summary>
+    private static bool IsLoopback(string url)
+    {
+        var host = BindingAddress.Parse(url).Host;
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+    }
+
+    /// <summary>
+    /// <c>GET /healthz</c>: 200 once this silo is Active in the cluster, 503 before and while shutting down. Anyone may
+    /// ask, so it tells the status only, never the silo's address or ports.
+    /// </summary>
     public static IEndpointRouteBuilder MapHealthEndpoint(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", (ILocalSiloDetails silo, IClusterMembershipService membership) =>
             {
                 var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
                 return status == SiloStatus.Active
-                    ? Results.Ok(new { status = status.ToString(), silo = silo.SiloAddress.ToString() })
+                    ? Results.Ok(new { status = status.ToString(), detail = "The silo is active in its cluster." })
                     : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Silo not active",
                         detail: $"The silo is {status}.", type: Problems.TypeBase + "silo-not-active");
             })

@@ -9,11 +9,16 @@ public readonly record struct CsvAlias(UserAlias Alias, int Line);
 /// <summary>
 /// The alias table as CSV (<c>text/csv</c>): a header <c>identity,user</c> (any case), then one alias per line. Fields
 /// may be quoted as RFC 4180 says (<c>"a,b"</c>, <c>""</c> for a quote); blank lines are skipped; a leading UTF-8
-/// byte-order mark is ignored; line breaks may be LF or CRLF.
+/// byte-order mark is ignored; line breaks may be LF or CRLF. A value a spreadsheet would run as a formula (starting
+/// with <c>= + - @</c>, tab or CR) is written behind a single quote and quoted, as OWASP's CSV-injection guidance says;
+/// so that the quote survives a round trip, a value starting with a quote is written behind one more, and a read drops
+/// one leading quote before any of those characters.
 /// </summary>
 public static class AliasCsv
 {
     public const string Header = "identity,user";
+
+    private const string FormulaStarts = "=+-@\t\r";
 
     /// <summary>The rows of a CSV table; adds an error naming the line for a missing header or a line without exactly two fields.</summary>
     public static List<CsvAlias> Parse(ReadOnlySpan<byte> csv, List<FieldError> errors)
@@ -72,7 +77,7 @@ public static class AliasCsv
         return rows;
     }
 
-    /// <summary>The table as CSV, with the header; a value with a comma, quote, line break or edge spaces is quoted.</summary>
+    /// <summary>The table as CSV, with the header; a value with a comma, quote, line break or edge spaces is quoted, a formula escaped.</summary>
     public static string Write(IEnumerable<UserAlias> aliases)
     {
         var text = new StringBuilder(Header).Append("\r\n");
@@ -102,12 +107,18 @@ public static class AliasCsv
             return "";
         }
 
-        return Encoding.UTF8.GetString(CsvLine.Field(line, [trimmed], 0)).Trim();
+        var text = Encoding.UTF8.GetString(CsvLine.Field(line, [trimmed], 0)).Trim();
+        return IsEscaped(text) ? text[1..] : text;
     }
 
     private static StringBuilder AppendField(StringBuilder text, string value)
     {
-        var quote = value.AsSpan().IndexOfAny(",\"\r\n") >= 0 || value.Trim().Length != value.Length;
-        return quote ? text.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"') : text.Append(value);
+        var escape = value.Length > 0 && (FormulaStarts.Contains(value[0], StringComparison.Ordinal) || value[0] == '\'');
+        var quote = escape || value.AsSpan().IndexOfAny(",\"\r\n") >= 0 || value.Trim().Length != value.Length;
+        var field = (escape ? "'" + value : value).Replace("\"", "\"\"", StringComparison.Ordinal);
+        return quote ? text.Append('"').Append(field).Append('"') : text.Append(field);
     }
+
+    private static bool IsEscaped(string text) =>
+        text.Length > 1 && text[0] == '\'' && (FormulaStarts.Contains(text[1], StringComparison.Ordinal) || text[1] == '\'');
 }

@@ -144,6 +144,12 @@ public sealed class IngestBody : IDisposable
                 normalizer.TryNormalize(entry.Json, recordContext, out normalized, out error);
             }
 
+            if (normalized is not null && System.Text.Encoding.UTF8.GetByteCount(normalized.UserKey) is var bytes and > GrainKeys.MaxUserKeyBytes)
+            {
+                normalized = null;
+                error = $"user-key-too-long: the event's user ({bytes} bytes in UTF-8) is longer than the {GrainKeys.MaxUserKeyBytes} bytes a user key may have";
+            }
+
             // The item path is built only for the (rare) rejection that needs it.
             var item = entry.Envelope is null || normalized is not null ? null : $"{entry.Envelope}[{entry.Position}]";
             outcomes.Add(new IngestOutcome(entry.Index, item, normalized, error));

@@ -19,8 +19,20 @@ public sealed class EmailOptions
 
     public int Port { get; set; } = 587;
 
-    /// <summary><c>Auto</c> (STARTTLS when offered), <c>None</c>, <c>StartTls</c> (required) or <c>SslOnConnect</c>.</summary>
-    public SecureSocketOptions Security { get; set; } = SecureSocketOptions.Auto;
+    /// <summary>
+    /// <c>StartTls</c> (required), <c>SslOnConnect</c>, <c>Auto</c> (STARTTLS when offered) or <c>None</c>. Unset: see
+    /// <see cref="EffectiveSecurity"/>.
+    /// </summary>
+    public SecureSocketOptions? Security { get; set; }
+
+    /// <summary>
+    /// <see cref="Security"/> when set; else TLS required for any host but loopback (<c>SslOnConnect</c> on port 465,
+    /// <c>StartTls</c> on others), since with <c>Auto</c> a man in the middle who removes STARTTLS from the server's
+    /// answer gets the mail, and the password, in the clear; a relay on loopback (a developer's) may be plain.
+    /// </summary>
+    public SecureSocketOptions EffectiveSecurity => Security ?? (IsLoopback(Host) ? SecureSocketOptions.Auto
+        : Port == 465 ? SecureSocketOptions.SslOnConnect
+        : SecureSocketOptions.StartTls);
 
     /// <summary>Authenticate when set.</summary>
     public string? UserName { get; set; }
@@ -29,6 +41,11 @@ public sealed class EmailOptions
 
     /// <summary>The sender when a channel names none, e.g. <c>Security Team &lt;security@example.com&gt;</c>.</summary>
     public string? DefaultFrom { get; set; }
+
+    // Only the literal names: a name that resolves to loopback today may not tomorrow.
+    private static bool IsLoopback(string? host) =>
+        host is not null && (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address)));
 }
 
 /// <summary>
@@ -72,9 +89,10 @@ public sealed class EmailChannel(IOptions<EmailOptions> email, IOptions<Coaching
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         using var smtp = new SmtpClient { Timeout = (int)timeout.TotalMilliseconds };
+        var security = settings.EffectiveSecurity;
         try
         {
-            await smtp.ConnectAsync(settings.Host!, settings.Port, settings.Security, deadline.Token);
+            await smtp.ConnectAsync(settings.Host!, settings.Port, security, deadline.Token);
             if (!string.IsNullOrEmpty(settings.UserName))
             {
                 await smtp.AuthenticateAsync(settings.UserName, settings.Password ?? "", deadline.Token);
@@ -87,6 +105,12 @@ public sealed class EmailChannel(IOptions<EmailOptions> email, IOptions<Coaching
         catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return ChannelResult.Failed(ChannelErrors.Timeout, $"SMTP server did not answer within {timeout.TotalSeconds:0.###} s");
+        }
+        catch (NotSupportedException) when (security == SecureSocketOptions.StartTls)
+        {
+            // MailKit's answer to a server that does not offer STARTTLS: nothing was sent, and the same server will not offer it on a retry.
+            return ChannelResult.Failed(ChannelErrors.Forbidden,
+                $"SMTP server {settings.Host}:{settings.Port} does not offer STARTTLS, and TLS is required ({EmailOptions.Section}:Security is StartTls, the default beyond loopback); nothing was sent");
         }
         catch (SmtpCommandException e)
         {

@@ -30,7 +30,8 @@ public static class ChannelErrors
 
     /// <summary>
     /// The destination is one the operator's outbound policy does not allow (a private, loopback or link-local address,
-    /// plain http to the internet): nothing was sent, and retrying will not help.
+    /// plain http to the internet), or an SMTP server that does not offer the TLS required of it: nothing was sent, and
+    /// retrying will not help.
     /// </summary>
     public const string Forbidden = "Channel.Forbidden";
 }

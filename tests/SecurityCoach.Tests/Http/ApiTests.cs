@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using SecurityCoach.Tests.Infrastructure;
 
 namespace SecurityCoach.Tests.Http;
@@ -323,6 +324,44 @@ public sealed class ApiTests(SiloFactory silo)
             s => s == HttpStatusCode.OK, "accepted event reached its user");
     }
 
+    [Fact]
+    public async Task A_user_key_over_1024_bytes_is_refused_not_accepted_and_lost()
+    {
+        var (tenantId, key) = await silo.NewTenantAsync();
+        using var client = silo.ClientWithKey(key);
+        // 3 KB: it would be answered 202 and then never fit a storage key (DynamoDB's are at most 2,048 bytes).
+        var longAddress = new string('a', 3 * 1024) + "@example.com";
+        using (var alone = await client.PostAsync("/v1/ingest/netskope", Json(VendorSamples.NetskopeAlert(longAddress, "n-long"))))
+        {
+            var problem = await AssertProblem(alone, HttpStatusCode.UnprocessableEntity, "no-valid-events");
+            var rejected = Assert.Single(problem.GetProperty("rejected").EnumerateArray());
+            Assert.StartsWith("user-key-too-long:", rejected.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Contains("1024", rejected.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+
+        // Multi-byte characters count as their UTF-8 bytes; an identity for the mapping is held to the same limit.
+        var longName = "CORP\\\\" + new string('é', 600);
+        using var mixed = await client.PostAsync("/v1/ingest/netskope", Json(
+            $"[{VendorSamples.NetskopeAlert(longAddress, "n-long-2")},{VendorSamples.NetskopeAlert(longName, "n-long-3")},{VendorSamples.NetskopeAlert("short@example.com", "n-short")}]"));
+        Assert.Equal(HttpStatusCode.Accepted, mixed.StatusCode);
+        var body = await mixed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["n-short"], body.GetProperty("eventIds").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal([0, 1], body.GetProperty("rejected").EnumerateArray().Select(r => r.GetProperty("index").GetInt32()));
+        Assert.Equal(0, body.GetProperty("unmapped").GetInt32());
+
+        await Eventually.Until(async () => (await client.GetAsync($"/v1/tenants/{tenantId}/users/short@example.com")).StatusCode,
+            s => s == HttpStatusCode.OK, "the short user's event reached its user");
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>($"/v1/tenants/{tenantId}/unmapped")).GetProperty("events").GetInt64());
+        // No route asks a grain, or storage, about a key no user can have.
+        foreach (var request in new[] { HttpMethod.Get, HttpMethod.Delete }.Select(m => new HttpRequestMessage(m, $"/v1/tenants/{tenantId}/users/{longAddress}"))
+                     .Append(new HttpRequestMessage(HttpMethod.Get, $"/v1/tenants/{tenantId}/users/{longAddress}/preferences")))
+        {
+            using var response = await client.SendAsync(request);
+            var problem = await AssertProblem(response, HttpStatusCode.UnprocessableEntity, "validation");
+            Assert.Equal("userKey", problem.GetProperty("errors")[0].GetProperty("field").GetString());
+        }
+    }
+
     [Theory]
     [InlineData("application/json", "{\"metadata\":")]
     [InlineData("application/json", "\"just a string\"")]
@@ -431,12 +470,20 @@ public sealed class ApiTests(SiloFactory silo)
     // ---- host ----
 
     [Fact]
-    public async Task Healthz_is_200_once_the_silo_is_active()
+    public async Task Healthz_is_200_once_the_silo_is_active_and_names_no_address()
     {
         using var client = silo.CreateClient();
         using var response = await client.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Active", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        var body = await response.Content.ReadAsStringAsync();
+        var health = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("Active", health.GetProperty("status").GetString());
+        Assert.Equal(["status", "detail"], health.EnumerateObject().Select(p => p.Name));
+
+        // Anyone may ask, so it must not map the cluster for them.
+        var address = silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+        Assert.DoesNotContain(address.Endpoint.Address.ToString(), body, StringComparison.Ordinal);
+        Assert.DoesNotContain(address.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), body, StringComparison.Ordinal);
     }
 
     [Fact]

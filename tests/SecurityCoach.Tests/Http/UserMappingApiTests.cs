@@ -96,6 +96,46 @@ public sealed class UserMappingApiTests(SiloFactory silo)
     }
 
     [Fact]
+    public async Task A_csv_export_neutralises_formulas_and_imports_back_to_the_same_table()
+    {
+        var (tenantId, key) = await silo.NewTenantAsync();
+        using var client = silo.ClientWithKey(key);
+        using (var put = await client.PutAsync($"/v1/tenants/{tenantId}/aliases", Body("""
+            {"aliases":[{"identity":"=HYPERLINK(\"https://evil.example\",\"x\")","user":"jdoe@example.com"},
+                        {"identity":"+1","user":"-2+3@example.com"},{"identity":"-cmd","user":"a@example.com"},
+                        {"identity":"'=quoted","user":"b@example.com"},{"identity":"plain","user":"c@example.com"}]}
+            """)))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/tenants/{tenantId}/aliases");
+        request.Headers.Accept.Clear();
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        using var asCsv = await client.SendAsync(request);
+        var exported = await asCsv.Content.ReadAsStringAsync();
+        Assert.Equal(
+            "identity,user\r\n" +
+            "\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"x\"\")\",jdoe@example.com\r\n" +
+            "\"'+1\",\"'-2+3@example.com\"\r\n" +
+            "\"'-cmd\",a@example.com\r\n" +
+            "\"''=quoted\",b@example.com\r\n" +
+            "plain,c@example.com\r\n",
+            exported);
+
+        using (var reimport = await client.PutAsync($"/v1/tenants/{tenantId}/aliases", Body(exported, "text/csv")))
+        {
+            Assert.Equal(HttpStatusCode.OK, reimport.StatusCode);
+        }
+
+        var table = await client.GetFromJsonAsync<JsonElement>($"/v1/tenants/{tenantId}/aliases");
+        Assert.Equal(
+            [("=HYPERLINK(\"https://evil.example\",\"x\")", "jdoe@example.com"), ("+1", "-2+3@example.com"), ("-cmd", "a@example.com"),
+             ("'=quoted", "b@example.com"), ("plain", "c@example.com")],
+            Aliases(table));
+    }
+
+    [Fact]
     public async Task An_invalid_json_table_is_422_naming_every_error_and_changes_nothing()
     {
         var (tenantId, key) = await silo.NewTenantAsync();
@@ -136,6 +176,28 @@ public sealed class UserMappingApiTests(SiloFactory silo)
         var problem = await AssertProblem(put, HttpStatusCode.UnprocessableEntity, "validation");
         Assert.Equal(["line 6", "line 4.identity", "line 5.user"], ErrorFields(problem));
         Assert.Contains("line 2.identity", problem.GetProperty("errors")[1].GetProperty("problem").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Identities_and_users_too_long_for_a_key_are_422_in_json_and_csv_and_change_nothing()
+    {
+        var (tenantId, key) = await silo.NewTenantAsync();
+        using var client = silo.ClientWithKey(key);
+        var longIdentity = "CORP\\" + new string('a', 300);
+        var longUser = new string('u', 3 * 1024) + "@example.com";
+
+        var json = await AssertProblem(await client.PutAsync($"/v1/tenants/{tenantId}/aliases",
+            Body($$"""{"aliases":[{"identity":"{{longIdentity.Replace("\\", "\\\\", StringComparison.Ordinal)}}","user":"a@example.com"},{"identity":"jdoe","user":"{{longUser}}"}]}""")),
+            HttpStatusCode.UnprocessableEntity, "validation");
+        Assert.Equal(["aliases[0].identity", "aliases[1].user"], ErrorFields(json));
+
+        var csv = await AssertProblem(await client.PutAsync($"/v1/tenants/{tenantId}/aliases",
+            Body($"identity,user\n{longIdentity},a@example.com\njdoe,{longUser}\n", "text/csv")),
+            HttpStatusCode.UnprocessableEntity, "validation");
+        Assert.Equal(["line 2.identity", "line 3.user"], ErrorFields(csv));
+        // The problem quotes no 3 KB value back.
+        Assert.True(csv.GetRawText().Length < 2048, csv.GetRawText());
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>($"/v1/tenants/{tenantId}/aliases")).GetProperty("version").GetInt64());
     }
 
     [Fact]

@@ -346,6 +346,20 @@ public sealed class WorkflowApiTests(SiloFactory silo)
     }
 
     [Fact]
+    public async Task Preferences_for_a_user_key_over_1024_bytes_are_422_naming_it_and_store_nothing()
+    {
+        var (tenantId, key) = await silo.NewTenantAsync();
+        using var client = silo.ClientWithKey(key);
+        var longKey = new string('a', 3 * 1024) + "@example.com";
+
+        var problem = await AssertProblem(await client.PutAsync($"/v1/tenants/{tenantId}/users/{longKey}/preferences", Json("""{"timeZone":"UTC"}""")),
+            HttpStatusCode.UnprocessableEntity, "validation");
+        Assert.Equal(["userKey"], Errors(problem).Select(e => e.Field));
+        var prefs = await silo.Services.GetRequiredService<IGrainFactory>().GetGrain<IUserGrain>(GrainKeys.User(tenantId, longKey)).GetPreferences();
+        Assert.Null(prefs.TimeZone);
+    }
+
+    [Fact]
     public async Task The_openapi_document_lists_the_workflow_and_preference_endpoints()
     {
         using var client = silo.CreateClient();

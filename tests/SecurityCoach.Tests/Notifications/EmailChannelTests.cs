@@ -104,6 +104,48 @@ public sealed class EmailChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_server_without_starttls_gets_nothing_when_tls_is_required_and_the_error_is_final()
+    {
+        // The test server offers no STARTTLS, as a relay behind a man in the middle who strips it from EHLO.
+        var required = new EmailChannel(
+            Options.Create(new EmailOptions { Host = "127.0.0.1", Port = _smtp.Port, Security = SecureSocketOptions.StartTls, DefaultFrom = "security@securitycoach.example" }),
+            ChannelTestKit.Coaching());
+
+        var result = await required.SendAsync(new ChannelDefinition("email", "", ""), ChannelTestKit.Message(), default);
+
+        Assert.Equal(ChannelErrors.Forbidden, result.ErrorName);
+        Assert.Contains("STARTTLS", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_smtp.Received);
+    }
+
+    [Fact]
+    public async Task Unconfigured_security_sends_plain_to_a_loopback_relay()
+    {
+        var local = new EmailChannel(
+            Options.Create(new EmailOptions { Host = "localhost", Port = _smtp.Port, DefaultFrom = "security@securitycoach.example" }),
+            ChannelTestKit.Coaching());
+
+        var result = await local.SendAsync(new ChannelDefinition("email", "", ""), ChannelTestKit.Message(), default);
+
+        Assert.True(result.Delivered, result.Error);
+        Assert.Single(_smtp.Received);
+    }
+
+    [Theory]
+    [InlineData("smtp.example.com", 587, null, SecureSocketOptions.StartTls)]
+    [InlineData("smtp.example.com", 25, null, SecureSocketOptions.StartTls)]
+    [InlineData("smtp.example.com", 465, null, SecureSocketOptions.SslOnConnect)]
+    [InlineData("10.0.0.25", 587, null, SecureSocketOptions.StartTls)]
+    [InlineData("localhost", 587, null, SecureSocketOptions.Auto)]
+    [InlineData("127.0.0.1", 1025, null, SecureSocketOptions.Auto)]
+    [InlineData("::1", 1025, null, SecureSocketOptions.Auto)]
+    [InlineData("smtp.example.com", 587, SecureSocketOptions.Auto, SecureSocketOptions.Auto)]
+    [InlineData("smtp.example.com", 25, SecureSocketOptions.None, SecureSocketOptions.None)]
+    [InlineData("localhost", 587, SecureSocketOptions.StartTls, SecureSocketOptions.StartTls)]
+    public void Tls_is_required_beyond_loopback_unless_configured_otherwise(string host, int port, SecureSocketOptions? configured, SecureSocketOptions expected) =>
+        Assert.Equal(expected, new EmailOptions { Host = host, Port = port, Security = configured }.EffectiveSecurity);
+
+    [Fact]
     public void Validation_names_a_missing_server_and_a_bad_sender()
     {
         var unconfigured = new EmailChannel(Options.Create(new EmailOptions()), ChannelTestKit.Coaching());

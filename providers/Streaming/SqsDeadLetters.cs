@@ -214,15 +214,5 @@ public sealed class SqsDeadLetters
         }
     }
 
-    private async Task<string?> UrlAsync(string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await _sqs.GetQueueUrlAsync(new GetQueueUrlRequest { QueueName = name }, cancellationToken)).QueueUrl;
-        }
-        catch (QueueDoesNotExistException)
-        {
-            return null;
-        }
-    }
+    private Task<string?> UrlAsync(string name, CancellationToken cancellationToken) => SqsQueues.UrlAsync(_sqs, name, cancellationToken);
 }

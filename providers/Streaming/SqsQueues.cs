@@ -93,7 +93,10 @@ internal sealed partial class SqsQueues(string providerName, string prefix, SqsS
         return url;
     }
 
-    private async Task<string?> UrlAsync(string name, CancellationToken cancellationToken)
+    private Task<string?> UrlAsync(string name, CancellationToken cancellationToken) => UrlAsync(sqs, name, cancellationToken);
+
+    /// <summary>The queue's URL, or null when there is no such queue.</summary>
+    internal static async Task<string?> UrlAsync(IAmazonSQS sqs, string name, CancellationToken cancellationToken)
     {
         try
         {

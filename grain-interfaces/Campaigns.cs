@@ -17,7 +17,8 @@ public sealed record ChannelDefinition(
     [property: Id(2)] string Secret,
     [property: Id(3)] string? From = null,
     [property: Id(4)] string? To = null,
-    [property: Id(5)] string? UrlShown = null);
+    [property: Id(5)] string? UrlShown = null,
+    [property: Id(6)] string[]? AllowedRecipientDomains = null);
 
 /// <summary>
 /// A campaign as the customer defines it. <see cref="Pattern"/> is an EventBridge event pattern (JSON text);

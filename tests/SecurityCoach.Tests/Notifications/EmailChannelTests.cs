@@ -44,6 +44,19 @@ public sealed class EmailChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_html_part_encodes_the_events_values()
+    {
+        var message = ChannelTestKit.Templated(new CoachingTip("t", "You opened {{file.name}}"), """{"file":{"name":"<a href='https://evil.example'>Reset</a>"}}""");
+
+        var result = await Channel().SendAsync(new ChannelDefinition("email", "", ""), message, default);
+
+        Assert.True(result.Delivered, result.Error);
+        var mail = Assert.Single(_smtp.Received);
+        Assert.Contains("You opened &lt;a href=&#39;https://evil.example&#39;&gt;Reset&lt;/a&gt;", mail.HtmlBody, StringComparison.Ordinal);
+        Assert.Contains("You opened <a href='https://evil.example'>Reset</a>", mail.TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_a_channel_sender_the_configured_default_is_used()
     {
         var result = await Channel().SendAsync(new ChannelDefinition("email", "", ""), ChannelTestKit.Message(), default);

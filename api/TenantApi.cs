@@ -16,7 +16,7 @@ public sealed record CreateTenantResponse(string TenantId, string ApiKey);
 
 public sealed record TipBody(string? Title, string? Body);
 
-public sealed record ChannelBody(string? Type, string? Url, string? Secret, string? From, string? To);
+public sealed record ChannelBody(string? Type, string? Url, string? Secret, string? From, string? To, string[]? AllowedRecipientDomains = null);
 
 public sealed record CampaignRequest(
     string? Name,
@@ -33,9 +33,10 @@ public sealed record ChannelResponse(
     string Type,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Url,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? From,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? To)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? To,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? AllowedRecipientDomains)
 {
-    public static ChannelResponse Of(ChannelDefinition c) => new(c.Type, c.UrlShown ?? (c.Url.Length == 0 ? null : c.Url), c.From, c.To);
+    public static ChannelResponse Of(ChannelDefinition c) => new(c.Type, c.UrlShown ?? (c.Url.Length == 0 ? null : c.Url), c.From, c.To, c.AllowedRecipientDomains);
 }
 
 public sealed record CampaignResponse(
@@ -479,7 +480,7 @@ public static class TenantApi
             ? Problems.Invalid([new FieldError("userKey", $"is {bytes} bytes in UTF-8; a user key may have at most {GrainKeys.MaxUserKeyBytes}")])
             : null;
 
-    internal static ChannelDefinition ToChannel(ChannelBody? c) => new(c?.Type ?? "", c?.Url ?? "", c?.Secret ?? "", c?.From, c?.To);
+    internal static ChannelDefinition ToChannel(ChannelBody? c) => new(c?.Type ?? "", c?.Url ?? "", c?.Secret ?? "", c?.From, c?.To, AllowedRecipientDomains: c?.AllowedRecipientDomains);
 
     /// <summary>An ISO-8601 duration (<c>PT1H</c>), or null when absent; a malformed one adds an error.</summary>
     internal static TimeSpan? ParseDeliveryLimit(string? text, List<FieldError> errors) => ParseDuration(text, "deliveryLimit", errors);

@@ -7,8 +7,9 @@ public sealed record CoachingTip([property: Id(0)] string Title, [property: Id(1
 /// <summary>
 /// A delivery channel of a campaign: <c>webhook</c> (Url, Secret), <c>slack</c> and <c>teams</c> (Url of the incoming
 /// webhook), <c>email</c> (optional From, the tenant's sender, and To, an address template such as
-/// <c>{{actor.user.email_addr}}</c>; by default the user's e-mail). Stored, the secret parts (a webhook's Secret, a chat
-/// channel's Url) are encrypted (grains/Secrets); <see cref="UrlShown"/> is then what the API shows of such a URL.
+/// <c>{{actor.user.email_addr}}</c>; by default the user's e-mail; AllowedRecipientDomains, when set, the only domains
+/// it may send to). Stored, the secret parts (a webhook's Secret, a chat channel's Url) are encrypted (grains/Secrets);
+/// <see cref="UrlShown"/> is then what the API shows of such a URL.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ChannelDefinition(
@@ -17,7 +18,8 @@ public sealed record ChannelDefinition(
     [property: Id(2)] string Secret,
     [property: Id(3)] string? From = null,
     [property: Id(4)] string? To = null,
-    [property: Id(5)] string? UrlShown = null);
+    [property: Id(5)] string? UrlShown = null,
+    [property: Id(6)] string[]? AllowedRecipientDomains = null);
 
 /// <summary>
 /// A campaign as the customer defines it. <see cref="Pattern"/> is an EventBridge event pattern (JSON text);

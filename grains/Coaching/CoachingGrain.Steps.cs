@@ -121,10 +121,14 @@ public sealed partial class CoachingGrain
     {
         var s = state.State;
         var request = s.Request!;
+        var rendered = TipRenderer.Render(request.Tip, request.Event.Json);
         var tip = input?["tip"] is JsonObject given && given["title"]?.GetValueKind() == JsonValueKind.String && given["body"]?.GetValueKind() == JsonValueKind.String
             ? new CoachingTip(given["title"]!.GetValue<string>(), given["body"]!.GetValue<string>())
-            : TipRenderer.Render(request.Tip, request.Event.Json);
-        var message = new CoachingMessage(_coachingId, request.TenantId, request.UserKey, request.CampaignId, request.Event.EventId, tip, request.Event.Json);
+            : rendered;
+        // The campaign's tip goes with its template, so a chat channel escapes only the event's values; a tip the
+        // workflow made itself goes without one, and a chat channel escapes it whole.
+        var message = new CoachingMessage(_coachingId, request.TenantId, request.UserKey, request.CampaignId, request.Event.EventId, tip, request.Event.Json,
+            tip == rendered ? request.Tip : null);
         var limits = options.Value;
         if (s.Attempts - s.AttemptsAtRetry >= limits.MaxDeliveryAttemptsPerCoaching)
         {

@@ -6,7 +6,8 @@ namespace SecurityCoach.Coaching;
 /// <summary>
 /// Fills a tip's placeholders from the normalized event: <c>{{url.url_string}}</c>, <c>{{actor.user.name}}</c>,
 /// <c>{{finding_info.title}}</c>. A path that the event does not have renders as nothing, so a tip written for
-/// several vendors still reads well when one of them lacks a field.
+/// several vendors still reads well when one of them lacks a field. An escaper, when given, is applied to the values
+/// from the event only: they come from the vendor and may hold markup, while the template is the tenant's own text.
 /// </summary>
 public static class TipRenderer
 {
@@ -16,7 +17,7 @@ public static class TipRenderer
     /// </summary>
     public const int MaxRenderedLength = 8_000;
 
-    public static CoachingTip Render(CoachingTip tip, ReadOnlySpan<byte> eventJson)
+    public static CoachingTip Render(CoachingTip tip, ReadOnlySpan<byte> eventJson, Func<string, string>? escapeValue = null)
     {
         if (!tip.Title.Contains("{{", StringComparison.Ordinal) && !tip.Body.Contains("{{", StringComparison.Ordinal))
         {
@@ -25,10 +26,10 @@ public static class TipRenderer
 
         var reader = new Utf8JsonReader(eventJson, new JsonReaderOptions { MaxDepth = SecurityEvent.MaxJsonDepth });
         using var document = JsonDocument.ParseValue(ref reader);
-        return new CoachingTip(Render(tip.Title, document.RootElement), Render(tip.Body, document.RootElement));
+        return new CoachingTip(Render(tip.Title, document.RootElement, escapeValue), Render(tip.Body, document.RootElement, escapeValue));
     }
 
-    public static string Render(string template, JsonElement evt)
+    public static string Render(string template, JsonElement evt, Func<string, string>? escapeValue = null)
     {
         var start = template.IndexOf("{{", StringComparison.Ordinal);
         if (start < 0)
@@ -50,7 +51,7 @@ public static class TipRenderer
             var path = template.AsSpan(start + 2, end - start - 2).Trim();
             if (TryResolve(evt, path, out var value))
             {
-                AppendValue(output, value);
+                AppendValue(output, value, escapeValue);
             }
 
             position = end + 2;
@@ -87,17 +88,23 @@ public static class TipRenderer
         return true;
     }
 
-    private static void AppendValue(StringBuilder output, JsonElement value)
+    private static void AppendValue(StringBuilder output, JsonElement value, Func<string, string>? escapeValue)
     {
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
                 // One value never adds more than the whole text may hold.
                 var text = value.GetString()!;
+                if (escapeValue is not null)
+                {
+                    text = escapeValue(text);
+                }
+
                 output.Append(text, 0, Math.Min(text.Length, Math.Max(0, MaxRenderedLength - output.Length + 1)));
                 break;
             case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
-                output.Append(value.GetRawText());
+                var raw = value.GetRawText();
+                output.Append(escapeValue is null ? raw : escapeValue(raw));
                 break;
             case JsonValueKind.Array:
                 // A list of categories or types reads best joined.
@@ -114,7 +121,7 @@ public static class TipRenderer
                         output.Append(", ");
                     }
 
-                    AppendValue(output, item);
+                    AppendValue(output, item, escapeValue);
                     first = false;
                 }
 

@@ -20,9 +20,15 @@ public sealed class SlackChannel(HttpDelivery http) : ICoachingChannel
         return await http.SendAsync("Slack", message.TenantId, request, cancellationToken);
     }
 
-    internal static JsonObject Payload(CoachingMessage message) => new()
+    /// <summary>
+    /// Every mrkdwn text (the fallback, the body, the context line) carries the event's values escaped; the header is
+    /// plain_text, which Slack shows as written, so it has the plain rendering.
+    /// </summary>
+    internal static JsonObject Payload(CoachingMessage message) => Payload(message, message.FormattedTip(ChatEscaping.Slack));
+
+    private static JsonObject Payload(CoachingMessage message, CoachingTip formatted) => new()
     {
-        ["text"] = $"{message.Tip.Title}: {message.Tip.Body}",
+        ["text"] = $"{formatted.Title}: {formatted.Body}",
         ["blocks"] = new JsonArray(
             new JsonObject
             {
@@ -32,7 +38,7 @@ public sealed class SlackChannel(HttpDelivery http) : ICoachingChannel
             new JsonObject
             {
                 ["type"] = "section",
-                ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = message.Tip.Body },
+                ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = formatted.Body },
             },
             new JsonObject
             {
@@ -40,7 +46,7 @@ public sealed class SlackChannel(HttpDelivery http) : ICoachingChannel
                 ["elements"] = new JsonArray(new JsonObject
                 {
                     ["type"] = "mrkdwn",
-                    ["text"] = $"For {message.UserKey} · campaign {message.CampaignId} · coaching {message.CoachingId}",
+                    ["text"] = $"For {ChatEscaping.Slack(message.UserKey)} · campaign {message.CampaignId} · coaching {message.CoachingId}",
                 }),
             }),
     };
@@ -61,7 +67,10 @@ public sealed class TeamsChannel(HttpDelivery http) : ICoachingChannel
         return await http.SendAsync("Teams", message.TenantId, request, cancellationToken);
     }
 
-    internal static JsonObject Payload(CoachingMessage message) => new()
+    /// <summary>The text blocks and facts are Markdown: the event's values and the user key arrive escaped.</summary>
+    internal static JsonObject Payload(CoachingMessage message) => Payload(message, message.FormattedTip(ChatEscaping.Teams));
+
+    private static JsonObject Payload(CoachingMessage message, CoachingTip formatted) => new()
     {
         ["type"] = "message",
         ["attachments"] = new JsonArray(new JsonObject
@@ -73,13 +82,13 @@ public sealed class TeamsChannel(HttpDelivery http) : ICoachingChannel
                 ["type"] = "AdaptiveCard",
                 ["version"] = "1.4",
                 ["body"] = new JsonArray(
-                    new JsonObject { ["type"] = "TextBlock", ["text"] = message.Tip.Title, ["size"] = "Medium", ["weight"] = "Bolder", ["wrap"] = true },
-                    new JsonObject { ["type"] = "TextBlock", ["text"] = message.Tip.Body, ["wrap"] = true },
+                    new JsonObject { ["type"] = "TextBlock", ["text"] = formatted.Title, ["size"] = "Medium", ["weight"] = "Bolder", ["wrap"] = true },
+                    new JsonObject { ["type"] = "TextBlock", ["text"] = formatted.Body, ["wrap"] = true },
                     new JsonObject
                     {
                         ["type"] = "FactSet",
                         ["facts"] = new JsonArray(
-                            new JsonObject { ["title"] = "User", ["value"] = message.UserKey },
+                            new JsonObject { ["title"] = "User", ["value"] = ChatEscaping.Teams(message.UserKey) },
                             new JsonObject { ["title"] = "Campaign", ["value"] = message.CampaignId }),
                     }),
             },

@@ -42,6 +42,12 @@ public sealed class EmailOptions
     /// <summary>The sender when a channel names none, e.g. <c>Security Team &lt;security@example.com&gt;</c>.</summary>
     public string? DefaultFrom { get; set; }
 
+    /// <summary>
+    /// When set, the only domains (and their subdomains) a sender may have: the relay is shared, so without it any
+    /// tenant could send as any address. A channel's <c>from</c> outside them is refused when stored, and at send.
+    /// </summary>
+    public string[]? AllowedFromDomains { get; set; }
+
     // Only the literal names: a name that resolves to loopback today may not tomorrow.
     private static bool IsLoopback(string? host) =>
         host is not null && (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
@@ -70,9 +76,18 @@ public sealed class EmailChannel(IOptions<EmailOptions> email, IOptions<Coaching
         {
             yield return new FieldError($"{path}.from", $"is required (no {EmailOptions.Section}:DefaultFrom is configured)");
         }
-        else if (!MailboxAddress.TryParse(from, out _))
+        else if (!MailboxAddress.TryParse(from, out var sender))
         {
             yield return new FieldError($"{path}.from", $"'{from}' is not an e-mail address");
+        }
+        else if (SenderRefusal(sender) is { } refusal)
+        {
+            yield return new FieldError($"{path}.from", refusal);
+        }
+
+        foreach (var error in ValidateRecipientDomains(channel, path))
+        {
+            yield return error;
         }
     }
 
@@ -81,6 +96,11 @@ public sealed class EmailChannel(IOptions<EmailOptions> email, IOptions<Coaching
         if (Recipient(channel, message) is not { } to)
         {
             return ChannelResult.Failed(ChannelErrors.Rejected, $"no e-mail address for user '{message.UserKey}'");
+        }
+
+        if (PolicyRefusal(channel, to) is { } refusal)
+        {
+            return ChannelResult.Failed(ChannelErrors.Forbidden, refusal);
         }
 
         var settings = email.Value;
@@ -126,6 +146,45 @@ public sealed class EmailChannel(IOptions<EmailOptions> email, IOptions<Coaching
             return ChannelResult.Failed(ChannelErrors.Transient, $"SMTP server unreachable: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// Why this message may not go: a sender the operator no longer allows (stored before the policy was set), or a
+    /// recipient outside the channel's allowed domains: the address may come from a vendor's user string, which an
+    /// attacker can shape to make the tenant's relay mail anyone.
+    /// </summary>
+    private string? PolicyRefusal(ChannelDefinition channel, MailboxAddress to)
+    {
+        if (SenderRefusal(MailboxAddress.Parse(channel.From ?? email.Value.DefaultFrom!)) is { } sender)
+        {
+            return sender;
+        }
+
+        return channel.AllowedRecipientDomains is { Length: > 0 } allowed && !InDomains(to.Domain, allowed)
+            ? $"recipient {to.Address} is outside the channel's allowedRecipientDomains ({string.Join(", ", allowed)}); nothing was sent"
+            : null;
+    }
+
+    private string? SenderRefusal(MailboxAddress sender) =>
+        email.Value.AllowedFromDomains is { Length: > 0 } allowed && !InDomains(sender.Domain, allowed)
+            ? $"sender {sender.Address} is outside the domains this service may send from ({string.Join(", ", allowed)}, set by {EmailOptions.Section}:AllowedFromDomains)"
+            : null;
+
+    private static IEnumerable<FieldError> ValidateRecipientDomains(ChannelDefinition channel, string path)
+    {
+        var domains = channel.AllowedRecipientDomains ?? [];
+        for (var i = 0; i < domains.Length; i++)
+        {
+            if (Uri.CheckHostName(domains[i]) != UriHostNameType.Dns)
+            {
+                yield return new FieldError($"{path}.allowedRecipientDomains[{i}]", $"'{domains[i]}' is not a domain name such as acme.example");
+            }
+        }
+    }
+
+    /// <summary>The domain itself or a subdomain of one of them, ignoring case.</summary>
+    private static bool InDomains(string domain, string[] allowed) => allowed.Any(d =>
+        domain.Equals(d, StringComparison.OrdinalIgnoreCase) ||
+        (domain.Length > d.Length && domain[^(d.Length + 1)] == '.' && domain.EndsWith(d, StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>The channel's To template rendered from the event, else the user key when it is an address, else the event's actor e-mail.</summary>
     private static MailboxAddress? Recipient(ChannelDefinition channel, CoachingMessage message)

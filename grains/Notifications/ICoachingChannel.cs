@@ -1,6 +1,12 @@
+using SecurityCoach.Coaching;
+
 namespace SecurityCoach.Notifications;
 
-/// <summary>What a channel sends: the rendered tip and the event that caused it.</summary>
+/// <summary>
+/// What a channel sends: the rendered tip and the event that caused it. <see cref="Template"/> is the campaign's tip
+/// that <see cref="Tip"/> was rendered from, when it was: a chat channel renders it again with its escaper, which is
+/// simpler and safer than undoing a plain rendering, because only the renderer knows which text came from the event.
+/// </summary>
 public sealed record CoachingMessage(
     string CoachingId,
     string TenantId,
@@ -8,7 +14,18 @@ public sealed record CoachingMessage(
     string CampaignId,
     string EventId,
     CoachingTip Tip,
-    byte[] EventJson);
+    byte[] EventJson,
+    CoachingTip? Template = null)
+{
+    /// <summary>
+    /// The tip for a channel with markup: the template rendered with the event's values escaped, so the tenant's
+    /// formatting stays; without a template (an alert, a tip a workflow built itself, which may hold event values
+    /// we cannot tell apart) the tip is text and escaped whole.
+    /// </summary>
+    public CoachingTip FormattedTip(Func<string, string> escapeValue) => Template is { } template
+        ? TipRenderer.Render(template, EventJson, escapeValue)
+        : new CoachingTip(escapeValue(Tip.Title), escapeValue(Tip.Body));
+}
 
 /// <summary>
 /// The error names a channel failure carries, so that a workflow can Retry or Catch on them (ASL

@@ -145,6 +145,50 @@ public sealed class CoachingWorkflowTests(ClusterFixture fixture)
         Assert.Equal(["ByVendor", "Render", "Fanout", "Fanout[0]/Webhook", "Fanout[1]/Slack", "Record"], Of(Trace(view!), "StateEntered", "state"));
     }
 
+    private const string ReportLink = "<https://intranet.acme.example|Report it>";
+
+    [Fact]
+    public async Task Slack_gets_the_events_values_escaped_through_the_default_workflow_and_the_campaigns_link_intact()
+    {
+        var tenantId = await NewTenant();
+        var slack = fixture.Webhooks.NewHook(Secret);
+        var request = Request(tenantId, "esc@example.com", "evt-esc", [new("slack", slack, "")]) with
+        {
+            Tip = new CoachingTip("Malware stopped", "You ran {{finding_info.title}}. " + ReportLink),
+            Event = TestEvents.Detection(tenantId, "esc@example.com", "evt-esc", title: "<!channel> <https://evil.example|Reset password>"),
+        };
+
+        await Coaching(tenantId, "esc").Start(request);
+
+        await CoachingWhen(tenantId, "esc", v => v.Summary.Status == CoachingStatus.Delivered, "delivered to Slack");
+        var body = Assert.Single(fixture.Webhooks.ReceivedAt(slack)).Body;
+        Assert.Equal($"You ran &lt;!channel&gt; &lt;https://evil.example|Reset password&gt;. {ReportLink}",
+            body.GetProperty("blocks")[1].GetProperty("text").GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task A_tip_the_workflow_builds_itself_reaches_Slack_escaped_whole()
+    {
+        var workflow = $$"""
+            {
+              "StartAt": "Own",
+              "States": {
+                "Own": { "Type": "Pass", "Result": { "title": "t", "body": "{{ReportLink}}" }, "ResultPath": "$.tip", "Next": "Slack" },
+                "Slack": { "Type": "Task", "Resource": "coach:deliver-slack", "Parameters": { "tip.$": "$.tip" }, "Next": "Record" },
+                "Record": { "Type": "Task", "Resource": "coach:record", "Parameters": { "status": "Delivered" }, "End": true }
+              }
+            }
+            """;
+        var tenantId = await NewTenant();
+        var slack = fixture.Webhooks.NewHook(Secret);
+
+        await Coaching(tenantId, "own").Start(Request(tenantId, "own@example.com", "evt-own", [new("slack", slack, "")], "own", workflow));
+
+        await CoachingWhen(tenantId, "own", v => v.Summary.Status == CoachingStatus.Delivered, "delivered to Slack");
+        Assert.Equal("&lt;https://intranet.acme.example|Report it&gt;",
+            Assert.Single(fixture.Webhooks.ReceivedAt(slack)).Body.GetProperty("blocks")[1].GetProperty("text").GetProperty("text").GetString());
+    }
+
     [Fact]
     public async Task Quiet_hours_hold_the_tip_with_a_wait_until_they_end()
     {

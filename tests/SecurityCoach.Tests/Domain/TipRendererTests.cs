@@ -20,6 +20,15 @@ public sealed class TipRendererTests
     }
 
     [Fact]
+    public void An_escaper_is_applied_to_the_values_from_the_event_only()
+    {
+        var tip = TipRenderer.Render(new CoachingTip("*{{actor.user.name}}*", "<{{url.url_string}}> {{severity_id}} {{url.categories}}"), Event, value => $"({value})");
+
+        Assert.Equal("*(jdoe)*", tip.Title);
+        Assert.Equal("<(https://evil.example/x)> (4) (Phishing), (Newly Registered)", tip.Body);
+    }
+
+    [Fact]
     public void A_path_the_event_lacks_renders_as_nothing() =>
         Assert.Equal("File:  end", TipRenderer.Render(new CoachingTip("t", "File: {{file.name}} end"), Event).Body);
 

@@ -50,4 +50,11 @@ public static class ChannelTestKit
     public static CoachingMessage Message(string userKey = "jdoe@example.com", string eventJson = """{"actor":{"user":{"email_addr":"jdoe@example.com"}}}""") =>
         new("c0ffee", "acme", userKey, "phishing", "evt-1", new CoachingTip("That was a phish", "You opened a phishing page.\n\nCheck the address first."),
             Encoding.UTF8.GetBytes(eventJson));
+
+    /// <summary>A message as a coaching sends it: the campaign's tip template, rendered from the event, and the template itself.</summary>
+    public static CoachingMessage Templated(CoachingTip template, string eventJson, string userKey = "jdoe@example.com")
+    {
+        var json = Encoding.UTF8.GetBytes(eventJson);
+        return new("c0ffee", "acme", userKey, "phishing", "evt-1", TipRenderer.Render(template, json), json, template);
+    }
 }

@@ -18,8 +18,11 @@ public sealed class EmailChannelTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _smtp.DisposeAsync();
 
-    private EmailChannel Channel(int? port = null, string? defaultFrom = "Security <security@securitycoach.example>") => new(
-        Options.Create(new EmailOptions { Host = "127.0.0.1", Port = port ?? _smtp.Port, Security = SecureSocketOptions.None, DefaultFrom = defaultFrom }),
+    private EmailChannel Channel(int? port = null, string? defaultFrom = "Security <security@securitycoach.example>", string[]? allowedFromDomains = null) => new(
+        Options.Create(new EmailOptions
+        {
+            Host = "127.0.0.1", Port = port ?? _smtp.Port, Security = SecureSocketOptions.None, DefaultFrom = defaultFrom, AllowedFromDomains = allowedFromDomains,
+        }),
         ChannelTestKit.Coaching());
 
     [Fact]
@@ -38,6 +41,19 @@ public sealed class EmailChannelTests : IAsyncLifetime
         Assert.Equal("c0ffee", mail.Headers["X-SecurityCoach-Coaching-Id"]);
         Assert.Contains("Check the address first.", mail.TextBody, StringComparison.Ordinal);
         Assert.Contains("<p>Check the address first.</p>", mail.HtmlBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_html_part_encodes_the_events_values()
+    {
+        var message = ChannelTestKit.Templated(new CoachingTip("t", "You opened {{file.name}}"), """{"file":{"name":"<a href='https://evil.example'>Reset</a>"}}""");
+
+        var result = await Channel().SendAsync(new ChannelDefinition("email", "", ""), message, default);
+
+        Assert.True(result.Delivered, result.Error);
+        var mail = Assert.Single(_smtp.Received);
+        Assert.Contains("You opened &lt;a href=&#39;https://evil.example&#39;&gt;Reset&lt;/a&gt;", mail.HtmlBody, StringComparison.Ordinal);
+        Assert.Contains("You opened <a href='https://evil.example'>Reset</a>", mail.TextBody, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -119,6 +135,30 @@ public sealed class EmailChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public void With_allowed_sender_domains_a_sender_outside_them_is_refused_by_name()
+    {
+        var channel = Channel(allowedFromDomains: ["acme.example", "securitycoach.example"]);
+
+        var error = Assert.Single(channel.Validate(new ChannelDefinition("email", "", "", From: "CEO <ceo@bank.example>"), "channels[1]"));
+        Assert.Equal("channels[1].from", error.Field);
+        Assert.Contains("acme.example", error.Problem, StringComparison.Ordinal);
+        Assert.NotEmpty(channel.Validate(new ChannelDefinition("email", "", "", From: "x@notacme.example"), "channels[0]"));
+        Assert.Empty(channel.Validate(new ChannelDefinition("email", "", "", From: "Acme <security@ACME.example>"), "channels[0]"));
+        Assert.Empty(channel.Validate(new ChannelDefinition("email", "", "", From: "security@mail.acme.example"), "channels[0]"));
+        Assert.Empty(channel.Validate(new ChannelDefinition("email", "", ""), "channels[0]"));
+    }
+
+    [Fact]
+    public async Task A_stored_sender_outside_the_allowed_domains_is_forbidden_at_send_and_nothing_is_sent()
+    {
+        var result = await Channel(allowedFromDomains: ["acme.example"]).SendAsync(new ChannelDefinition("email", "", "", From: "ceo@bank.example"), ChannelTestKit.Message(), default);
+
+        Assert.Equal(ChannelErrors.Forbidden, result.ErrorName);
+        Assert.Contains("bank.example", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_smtp.Received);
+    }
+
+    [Fact]
     public async Task Unconfigured_security_sends_plain_to_a_loopback_relay()
     {
         var local = new EmailChannel(
@@ -144,6 +184,41 @@ public sealed class EmailChannelTests : IAsyncLifetime
     [InlineData("localhost", 587, SecureSocketOptions.StartTls, SecureSocketOptions.StartTls)]
     public void Tls_is_required_beyond_loopback_unless_configured_otherwise(string host, int port, SecureSocketOptions? configured, SecureSocketOptions expected) =>
         Assert.Equal(expected, new EmailOptions { Host = host, Port = port, Security = configured }.EffectiveSecurity);
+
+    [Fact]
+    public async Task A_recipient_outside_the_channels_allowed_domains_is_forbidden_and_nothing_is_sent()
+    {
+        var channel = new ChannelDefinition("email", "", "", AllowedRecipientDomains: ["acme.example"]);
+        // The vendor's user string names an outside address: the coaching must not mail it.
+        var message = ChannelTestKit.Message(userKey: "victim@elsewhere.example");
+
+        var result = await Channel().SendAsync(channel, message, default);
+
+        Assert.False(result.Delivered);
+        Assert.Equal(ChannelErrors.Forbidden, result.ErrorName);
+        Assert.Contains("elsewhere.example", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_smtp.Received);
+    }
+
+    [Fact]
+    public async Task A_recipient_in_an_allowed_domain_or_its_subdomain_is_sent_to()
+    {
+        var channel = new ChannelDefinition("email", "", "", AllowedRecipientDomains: ["acme.example"]);
+
+        Assert.True((await Channel().SendAsync(channel, ChannelTestKit.Message(userKey: "jdoe@Acme.Example"), default)).Delivered);
+        Assert.True((await Channel().SendAsync(channel, ChannelTestKit.Message(userKey: "jdoe@eu.acme.example"), default)).Delivered);
+        Assert.Equal(2, _smtp.Received.Count);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("@acme.example")]
+    [InlineData("acme example")]
+    [InlineData("jdoe@acme.example")]
+    public void An_allowed_recipient_domain_that_is_not_a_domain_is_refused_by_name(string domain) =>
+        Assert.Contains(
+            Channel().Validate(new ChannelDefinition("email", "", "", AllowedRecipientDomains: ["acme.example", domain]), "channels[0]"),
+            e => e.Field == "channels[0].allowedRecipientDomains[1]");
 
     [Fact]
     public void Validation_names_a_missing_server_and_a_bad_sender()

@@ -51,6 +51,60 @@ public sealed class HttpChannelTests : IAsyncLifetime
         Assert.Equal("phishing", card.GetProperty("body")[2].GetProperty("facts")[1].GetProperty("value").GetString());
     }
 
+    private const string Hostile = "<!channel> <https://evil.example|Reset password>";
+
+    [Fact]
+    public async Task Slack_gets_the_events_values_escaped_and_the_tenants_formatting_kept()
+    {
+        var hook = _receiver.NewHook("unused-secret-123");
+        var message = ChannelTestKit.Templated(
+            new CoachingTip("Careful with {{file.name}}", "*Do not* open {{file.name}}. <https://intranet.acme.example|Report it>"),
+            $$$"""{"file":{"name":"{{{Hostile}}}"}}""",
+            userKey: "<@U123>");
+
+        var result = await Channel("slack").SendAsync(new ChannelDefinition("slack", hook, ""), message, default);
+
+        Assert.True(result.Delivered, result.Error);
+        var body = Assert.Single(_receiver.ReceivedAt(hook)).Body;
+        const string escaped = "&lt;!channel&gt; &lt;https://evil.example|Reset password&gt;";
+        Assert.Equal($"*Do not* open {escaped}. <https://intranet.acme.example|Report it>", body.GetProperty("blocks")[1].GetProperty("text").GetProperty("text").GetString());
+        Assert.Equal($"Careful with {escaped}: *Do not* open {escaped}. <https://intranet.acme.example|Report it>", body.GetProperty("text").GetString());
+        // A header is plain_text: Slack shows it as written, so it is not escaped.
+        Assert.Equal($"Careful with {Hostile}", body.GetProperty("blocks")[0].GetProperty("text").GetProperty("text").GetString());
+        Assert.StartsWith("For &lt;@U123&gt; ·", body.GetProperty("blocks")[2].GetProperty("elements")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Teams_gets_the_events_values_escaped_and_the_tenants_formatting_kept()
+    {
+        var hook = _receiver.NewHook("unused-secret-123");
+        var message = ChannelTestKit.Templated(
+            new CoachingTip("Careful with {{file.name}}", "**Do not** open {{file.name}}. [Report it](https://intranet.acme.example)"),
+            $$$"""{"file":{"name":"{{{Hostile}}} [Reset](https://evil.example)"}}""",
+            userKey: "[x](https://evil.example)");
+
+        var result = await Channel("teams").SendAsync(new ChannelDefinition("teams", hook, ""), message, default);
+
+        Assert.True(result.Delivered, result.Error);
+        var card = Assert.Single(_receiver.ReceivedAt(hook)).Body.GetProperty("attachments")[0].GetProperty("content");
+        const string escaped = @"\<\!channel\> \<https://evil\.example\|Reset password\> \[Reset\]\(https://evil\.example\)";
+        Assert.Equal($"Careful with {escaped}", card.GetProperty("body")[0].GetProperty("text").GetString());
+        Assert.Equal($"**Do not** open {escaped}. [Report it](https://intranet.acme.example)", card.GetProperty("body")[1].GetProperty("text").GetString());
+        Assert.Equal(@"\[x\]\(https://evil\.example\)", card.GetProperty("body")[2].GetProperty("facts")[0].GetProperty("value").GetString());
+    }
+
+    [Fact]
+    public async Task A_webhook_gets_the_rendered_tip_as_plain_text()
+    {
+        var hook = _receiver.NewHook("a-secret-of-16-chars");
+        var message = ChannelTestKit.Templated(new CoachingTip("t", "Open {{file.name}}"), $$$"""{"file":{"name":"{{{Hostile}}}"}}""");
+
+        var result = await Channel("webhook").SendAsync(new ChannelDefinition("webhook", hook, "a-secret-of-16-chars"), message, default);
+
+        Assert.True(result.Delivered, result.Error);
+        Assert.Equal($"Open {Hostile}", Assert.Single(_receiver.ReceivedAt(hook)).Body.GetProperty("tip").GetProperty("body").GetString());
+    }
+
     [Theory]
     [InlineData("webhook", 500, ChannelErrors.Transient)]
     [InlineData("webhook", 503, ChannelErrors.Transient)]

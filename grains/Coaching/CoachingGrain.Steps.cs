@@ -130,10 +130,12 @@ public sealed partial class CoachingGrain
         var message = new CoachingMessage(_coachingId, request.TenantId, request.UserKey, request.CampaignId, request.Event.EventId, tip, request.Event.Json,
             tip == rendered ? request.Tip : null);
         var limits = options.Value;
-        if (s.Attempts - s.AttemptsAtRetry >= limits.MaxDeliveryAttemptsPerCoaching)
+        // Never below the built-in workflow's own attempts (Coaching:MaxAttempts, the operator's).
+        var maxAttempts = Math.Max(limits.MaxDeliveryAttemptsPerCoaching, limits.MaxAttempts);
+        if (s.Attempts - s.AttemptsAtRetry >= maxAttempts)
         {
             return StepOutcome.Fail("Coaching.DeliveryAttemptsExhausted",
-                $"this coaching made {limits.MaxDeliveryAttemptsPerCoaching} delivery attempts, its limit; nothing was sent");
+                $"this coaching made {maxAttempts} delivery attempts, its limit; nothing was sent");
         }
 
         if (s.History.Count > 0)

@@ -38,7 +38,7 @@ public sealed class CoachingOptions
     /// <summary>
     /// Delivery attempts one coaching may make, whatever its workflow says (a Catch that leads back to a delivery
     /// would otherwise post without end); later delivery steps fail with <c>Coaching.DeliveryAttemptsExhausted</c>
-    /// and send nothing.
+    /// and send nothing. Never fewer than <see cref="MaxAttempts"/>.
     /// </summary>
     public int MaxDeliveryAttemptsPerCoaching { get; set; } = 10;
 

@@ -48,6 +48,15 @@ public sealed class EmailOptions
     /// </summary>
     public string[]? AllowedFromDomains { get; set; }
 
+    /// <summary>Connections to the SMTP server kept open and used again (<see cref="SmtpConnectionPool"/>); more deliveries at once wait.</summary>
+    public int MaxConnections { get; set; } = 16;
+
+    /// <summary>Of those, how many one tenant's deliveries may hold at once.</summary>
+    public int MaxConnectionsPerTenant { get; set; } = 8;
+
+    /// <summary>How long a connection may sit unused before it is closed instead of used again.</summary>
+    public TimeSpan IdleConnectionTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     // Only the literal names: a name that resolves to loopback today may not tomorrow.
     private static bool IsLoopback(string? host) =>
         host is not null && (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
@@ -60,8 +69,10 @@ public sealed class EmailOptions
 /// a repeat of a delivery whose answer was lost is recognisable as the same message.
 /// SMTP replies map to channel errors: 4xx transient, 5xx rejected; no connection transient; no answer in time a timeout.
 /// </summary>
-public sealed class EmailChannel(IOptions<EmailOptions> email, IOptions<CoachingOptions> coaching) : ICoachingChannel
+public sealed class EmailChannel(IOptions<EmailOptions> email, IOptions<CoachingOptions> coaching, TimeProvider? time = null) : ICoachingChannel, IDisposable
 {
+    private readonly SmtpConnectionPool _connections = new(email.Value, time ?? TimeProvider.System);
+
     public string Type => "email";
 
     public IEnumerable<FieldError> Validate(ChannelDefinition channel, string path)
@@ -108,18 +119,28 @@ public sealed class EmailChannel(IOptions<EmailOptions> email, IOptions<Coaching
         var timeout = coaching.Value.ChannelTimeout;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        using var smtp = new SmtpClient { Timeout = (int)timeout.TotalMilliseconds };
         var security = settings.EffectiveSecurity;
+        if (!await _connections.EnterAsync(message.TenantId, timeout, cancellationToken))
+        {
+            // Never sent: retrying cannot duplicate it.
+            return ChannelResult.Failed(ChannelErrors.Transient,
+                $"all SMTP connections this tenant may use ({settings.MaxConnectionsPerTenant} of {settings.MaxConnections}) stayed busy for {timeout.TotalSeconds:0.###} s");
+        }
+
+        SmtpClient? smtp = null;
         try
         {
-            await smtp.ConnectAsync(settings.Host!, settings.Port, security, deadline.Token);
-            if (!string.IsNullOrEmpty(settings.UserName))
+            smtp = await _connections.TakeAsync(async client =>
             {
-                await smtp.AuthenticateAsync(settings.UserName, settings.Password ?? "", deadline.Token);
-            }
-
+                await client.ConnectAsync(settings.Host!, settings.Port, security, deadline.Token);
+                if (!string.IsNullOrEmpty(settings.UserName))
+                {
+                    await client.AuthenticateAsync(settings.UserName, settings.Password ?? "", deadline.Token);
+                }
+            }, (int)timeout.TotalMilliseconds, deadline.Token);
             await smtp.SendAsync(mime, deadline.Token);
-            await smtp.DisconnectAsync(quit: true, deadline.Token);
+            _connections.Return(smtp);
+            smtp = null;
             return ChannelResult.Ok();
         }
         catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -145,7 +166,19 @@ public sealed class EmailChannel(IOptions<EmailOptions> email, IOptions<Coaching
         {
             return ChannelResult.Failed(ChannelErrors.Transient, $"SMTP server unreachable: {e.Message}");
         }
+        finally
+        {
+            // A client that did not deliver is not used again: its session may be anywhere in the protocol.
+            if (smtp is not null)
+            {
+                SmtpConnectionPool.Drop(smtp);
+            }
+
+            _connections.Exit(message.TenantId);
+        }
     }
+
+    public void Dispose() => _connections.Dispose();
 
     /// <summary>
     /// Why this message may not go: a sender the operator no longer allows (stored before the policy was set), or a

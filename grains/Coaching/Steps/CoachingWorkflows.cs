@@ -25,9 +25,12 @@ public sealed class CoachingWorkflows
         _mapped = workflow.Value.Resources.ToDictionary(m => m.Resource, StringComparer.Ordinal);
         _limits = workflow.Value.Limits;
         DefaultDefinition = BuildDefault(coaching.Value);
-        var parsed = StateMachineDefinition.Parse(DefaultDefinition, IsKnownResource, _limits);
+        // The built-in's delivery retrier is the operator's (Coaching:MaxAttempts), not a tenant's: the limit on a
+        // retrier's attempts stretches to it.
+        var builtInLimits = _limits with { MaxRetryAttempts = Math.Max(_limits.MaxRetryAttempts, coaching.Value.MaxAttempts - 1) };
+        var parsed = StateMachineDefinition.Parse(DefaultDefinition, IsKnownResource, builtInLimits);
         Default = new WorkflowEngine(parsed.Definition
-            ?? throw new InvalidOperationException("the built-in workflow is invalid: " + string.Join("; ", parsed.Errors)), limits: _limits);
+            ?? throw new InvalidOperationException("the built-in workflow is invalid: " + string.Join("; ", parsed.Errors)), limits: builtInLimits);
     }
 
     /// <summary>The built-in definition's ASL text (shaped by <see cref="CoachingOptions"/>' retry settings).</summary>

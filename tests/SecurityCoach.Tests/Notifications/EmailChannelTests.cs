@@ -26,6 +26,58 @@ public sealed class EmailChannelTests : IAsyncLifetime
         ChannelTestKit.Coaching());
 
     [Fact]
+    public async Task Deliveries_one_after_another_use_one_connection_and_a_burst_no_more_than_the_pool_holds()
+    {
+        using var channel = new EmailChannel(
+            Options.Create(new EmailOptions { Host = "127.0.0.1", Port = _smtp.Port, Security = SecureSocketOptions.None, DefaultFrom = "security@securitycoach.example", MaxConnections = 2 }),
+            ChannelTestKit.Coaching());
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True((await channel.SendAsync(new ChannelDefinition("email", "", ""), ChannelTestKit.Message(), default)).Delivered);
+        }
+
+        Assert.Equal(1, _smtp.Sessions);
+        var burst = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => channel.SendAsync(new ChannelDefinition("email", "", ""), ChannelTestKit.Message(), default)));
+        Assert.All(burst, r => Assert.True(r.Delivered, r.Error));
+        Assert.Equal(13, _smtp.Received.Count);
+        Assert.InRange(_smtp.Sessions, 1, 2);
+    }
+
+    [Fact]
+    public async Task A_connection_idle_past_its_timeout_is_closed_and_the_next_delivery_opens_a_new_one()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var channel = new EmailChannel(
+            Options.Create(new EmailOptions { Host = "127.0.0.1", Port = _smtp.Port, Security = SecureSocketOptions.None, DefaultFrom = "security@securitycoach.example" }),
+            ChannelTestKit.Coaching(), clock);
+
+        Assert.True((await channel.SendAsync(new ChannelDefinition("email", "", ""), ChannelTestKit.Message(), default)).Delivered);
+        clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.True((await channel.SendAsync(new ChannelDefinition("email", "", ""), ChannelTestKit.Message(), default)).Delivered);
+
+        Assert.Equal(2, _smtp.Sessions);
+    }
+
+    [Fact]
+    public async Task One_tenant_holds_at_most_its_share_of_the_connections()
+    {
+        using var channel = new EmailChannel(
+            Options.Create(new EmailOptions
+            {
+                Host = "127.0.0.1", Port = _smtp.Port, Security = SecureSocketOptions.None, DefaultFrom = "security@securitycoach.example",
+                MaxConnections = 4, MaxConnectionsPerTenant = 1,
+            }),
+            ChannelTestKit.Coaching());
+
+        var burst = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => channel.SendAsync(new ChannelDefinition("email", "", ""), ChannelTestKit.Message(), default)));
+
+        Assert.All(burst, r => Assert.True(r.Delivered, r.Error));
+        // One tenant's six mails went one at a time over one connection.
+        Assert.Equal(1, _smtp.Sessions);
+    }
+
+    [Fact]
     public async Task The_tip_arrives_as_text_and_html_from_the_tenants_sender()
     {
         var channel = new ChannelDefinition("email", "", "", From: "Acme Security <security@acme.example>");

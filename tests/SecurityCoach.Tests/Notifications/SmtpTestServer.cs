@@ -28,10 +28,17 @@ public sealed class SmtpTestServer : IMessageStore, IAsyncDisposable
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(this);
-        _running = new SmtpServer.SmtpServer(options, services).StartAsync(_stop.Token);
+        var server = new SmtpServer.SmtpServer(options, services);
+        server.SessionCreated += (_, _) => Interlocked.Increment(ref _sessions);
+        _running = server.StartAsync(_stop.Token);
     }
 
+    private int _sessions;
+
     public int Port { get; }
+
+    /// <summary>SMTP sessions (connections) clients opened so far.</summary>
+    public int Sessions => Volatile.Read(ref _sessions);
 
     public static SmtpTestServer Start() => new();
 

@@ -71,6 +71,12 @@ public sealed partial class CoachingGrain
         return new WorkflowEvent.TaskSucceeded(task.IdempotencyKey, outcome.Result?.ToJsonString() ?? "null");
     }
 
+    /// <summary>
+    /// The campaign's tip rendered from the event, once per activation: the render step and the delivery (which
+    /// compares what it is given with it) both need it, and rendering parses the event.
+    /// </summary>
+    private CoachingTip CampaignTip() => _campaignTip ??= TipRenderer.Render(state.State.Request!.Tip, state.State.Request.Event.Json);
+
     /// <summary>The rule match that started this coaching, in the shape the seed's state machine reads.</summary>
     private StepOutcome CheckRules()
     {
@@ -108,8 +114,7 @@ public sealed partial class CoachingGrain
 
     private StepOutcome RenderTip()
     {
-        var request = state.State.Request!;
-        var tip = TipRenderer.Render(request.Tip, request.Event.Json);
+        var tip = CampaignTip();
         return StepOutcome.Ok(new JsonObject { ["title"] = tip.Title, ["body"] = tip.Body });
     }
 
@@ -121,7 +126,7 @@ public sealed partial class CoachingGrain
     {
         var s = state.State;
         var request = s.Request!;
-        var rendered = TipRenderer.Render(request.Tip, request.Event.Json);
+        var rendered = CampaignTip();
         var tip = input?["tip"] is JsonObject given && given["title"]?.GetValueKind() == JsonValueKind.String && given["body"]?.GetValueKind() == JsonValueKind.String
             ? new CoachingTip(given["title"]!.GetValue<string>(), given["body"]!.GetValue<string>())
             : rendered;

@@ -121,7 +121,7 @@ public sealed record TenantServices(IGrainFactory Grains)
 public sealed record CreateKeyRequest(string? Name, string[]? Scopes);
 
 /// <summary>The operator's quotas for one tenant; a null member keeps the setting.</summary>
-public sealed record QuotasRequest(int? Campaigns, int? Workflows, int? ApiKeys, int? CoachingsPerBatch, int? CoachingStartsPerMinute);
+public sealed record QuotasRequest(int? Campaigns, int? Workflows, int? ApiKeys, int? CoachingsPerBatch, int? CoachingStartsPerMinute, int? AliasRows);
 
 /// <summary>Tenants, their campaigns, settings, keys, quotas and users: <c>/v1/tenants</c>.</summary>
 public static class TenantApi
@@ -344,7 +344,7 @@ public static class TenantApi
 
         var tenant = services.Tenant(tenantId);
         var errors = await tenant.PutQuotas(new TenantQuotaOverrides(request.Campaigns, request.Workflows, request.ApiKeys,
-            request.CoachingsPerBatch, request.CoachingStartsPerMinute));
+            request.CoachingsPerBatch, request.CoachingStartsPerMinute, request.AliasRows));
         return errors.Length == 0 ? TypedResults.Ok(await tenant.GetQuotas()) : Problems.Invalid(errors);
     }
 

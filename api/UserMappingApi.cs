@@ -166,6 +166,11 @@ public static class UserMappingApi
         }
 
         var result = await services.Grains.Reference<IUserMappingGrain>(tenantId).Put(update);
+        if (result.Quota is { } quota)
+        {
+            return Problems.QuotaExceeded(quota);
+        }
+
         if (result.Mapping is not { } mapping)
         {
             return Problems.Invalid(result.Errors);

@@ -113,6 +113,11 @@ public static class WorkflowApi
         }
 
         var result = await tenant.PutWorkflow(name, definition);
+        if (result.Quota is { } quota)
+        {
+            return Problems.QuotaExceeded(quota);
+        }
+
         return result.Workflow is { } stored
             ? TypedResults.Ok(WorkflowResponse.From(stored))
             : Problems.Invalid(result.Errors);

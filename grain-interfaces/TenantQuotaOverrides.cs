@@ -7,7 +7,8 @@ public sealed record TenantQuotaOverrides(
     [property: Id(1)] int? Workflows = null,
     [property: Id(2)] int? ApiKeys = null,
     [property: Id(3)] int? CoachingsPerBatch = null,
-    [property: Id(4)] int? CoachingStartsPerMinute = null)
+    [property: Id(4)] int? CoachingStartsPerMinute = null,
+    [property: Id(5)] int? AliasRows = null)
 {
     /// <summary>The quotas that apply: each override, else the operator's setting.</summary>
     public TenantQuotas Apply(TenantQuotas settings) => new(
@@ -15,5 +16,6 @@ public sealed record TenantQuotaOverrides(
         Workflows ?? settings.Workflows,
         ApiKeys ?? settings.ApiKeys,
         CoachingsPerBatch ?? settings.CoachingsPerBatch,
-        CoachingStartsPerMinute ?? settings.CoachingStartsPerMinute);
+        CoachingStartsPerMinute ?? settings.CoachingStartsPerMinute,
+        AliasRows ?? settings.AliasRows);
 }

@@ -11,7 +11,8 @@ public sealed record TenantQuotas(
     [property: Id(1)] int Workflows,
     [property: Id(2)] int ApiKeys,
     [property: Id(3)] int CoachingsPerBatch,
-    [property: Id(4)] int CoachingStartsPerMinute)
+    [property: Id(4)] int CoachingStartsPerMinute,
+    [property: Id(5)] int AliasRows = UserMappingRules.MaxAliases)
 {
     /// <summary>The defaults when the operator sets nothing.</summary>
     public static TenantQuotas Default { get; } = new(Campaigns: 100, Workflows: 100, ApiKeys: 50, CoachingsPerBatch: 100, CoachingStartsPerMinute: 6_000);

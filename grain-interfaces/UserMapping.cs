@@ -43,7 +43,7 @@ public sealed record UserMappingUpdate(
 
 /// <summary>The stored mapping, or the errors that kept the update from being stored.</summary>
 [GenerateSerializer, Immutable]
-public sealed record PutUserMappingResult([property: Id(0)] UserMapping? Mapping, [property: Id(1)] FieldError[] Errors);
+public sealed record PutUserMappingResult([property: Id(0)] UserMapping? Mapping, [property: Id(1)] FieldError[] Errors, [property: Id(2)] QuotaExceeded? Quota = null);
 
 /// <summary>
 /// A tenant's user mapping (key: the tenant id). Ingest caches it per silo and asks only whether its version moved

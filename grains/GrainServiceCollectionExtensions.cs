@@ -39,8 +39,9 @@ public static class GrainServiceCollectionExtensions
             .Validate(o => o.EndedCoachings > TimeSpan.Zero, $"{RetentionOptions.Section}:EndedCoachings must be positive")
             .ValidateOnStart();
         services.AddOptions<Tenants.QuotaOptions>().Bind(configuration.GetSection(Tenants.QuotaOptions.Section))
-            .Validate(o => o.Campaigns >= 0 && o.Workflows >= 0 && o.ApiKeys >= 0 && o.CoachingsPerBatch >= 0 && o.CoachingStartsPerMinute >= 0,
+            .Validate(o => o.Campaigns >= 0 && o.Workflows >= 0 && o.ApiKeys >= 0 && o.CoachingsPerBatch >= 0 && o.CoachingStartsPerMinute >= 0 && o.AliasRows >= 0,
                 $"every {Tenants.QuotaOptions.Section} value must be 0 or more")
+            .Validate(o => o.AliasRows <= UserMappingRules.MaxAliases, $"{Tenants.QuotaOptions.Section}:AliasRows must be at most {UserMappingRules.MaxAliases}")
             .ValidateOnStart();
         services.AddOptions<BackpressureOptions>().Bind(configuration.GetSection(BackpressureOptions.Section))
             .Validate(o => o.MaxProcessingLag is not { } lag || lag >= TimeSpan.Zero, $"{BackpressureOptions.Section}:MaxProcessingLag must not be negative")

@@ -41,6 +41,12 @@ public sealed class UserMappingGrain(
             return new PutUserMappingResult(null, [.. errors]);
         }
 
+        var quota = (await GrainFactory.Reference<ITenantGrain>(this.GetPrimaryKeyString()).GetQuotas()).AliasRows;
+        if (update.Aliases.Length > quota)
+        {
+            return new PutUserMappingResult(null, [], new QuotaExceeded("aliasRows", quota));
+        }
+
         state.State = new UserMappingState
         {
             Version = state.State.Version + 1,

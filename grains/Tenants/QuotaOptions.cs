@@ -23,5 +23,8 @@ public sealed class QuotaOptions
     /// <summary>Coachings a tenant's users may start per clock minute on one silo; further matches are scored and counted, not coached.</summary>
     public int CoachingStartsPerMinute { get; set; } = TenantQuotas.Default.CoachingStartsPerMinute;
 
-    public TenantQuotas ToQuotas() => new(Campaigns, Workflows, ApiKeys, CoachingsPerBatch, CoachingStartsPerMinute);
+    /// <summary>Rows of the tenant's alias table, at most <see cref="UserMappingRules.MaxAliases"/> (it lives in one grain's state).</summary>
+    public int AliasRows { get; set; } = TenantQuotas.Default.AliasRows;
+
+    public TenantQuotas ToQuotas() => new(Campaigns, Workflows, ApiKeys, CoachingsPerBatch, CoachingStartsPerMinute, AliasRows);
 }

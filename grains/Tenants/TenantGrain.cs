@@ -176,6 +176,11 @@ public sealed class TenantGrain(
         NotNegative(overrides.ApiKeys, "apiKeys");
         NotNegative(overrides.CoachingsPerBatch, "coachingsPerBatch");
         NotNegative(overrides.CoachingStartsPerMinute, "coachingStartsPerMinute");
+        NotNegative(overrides.AliasRows, "aliasRows");
+        if (overrides.AliasRows > UserMappingRules.MaxAliases)
+        {
+            errors.Add(new FieldError("aliasRows", $"must be at most {UserMappingRules.MaxAliases}: the alias table lives in one grain's state"));
+        }
         if (errors.Count > 0)
         {
             return [.. errors];

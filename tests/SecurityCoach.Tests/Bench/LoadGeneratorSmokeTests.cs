@@ -32,7 +32,7 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
         var result = LocalResult().Match(lines[^1]);
         Assert.True(result.Success, $"The last line is not a well-formed RESULT line: '{lines[^1]}'. Log:\n{log}");
         Assert.True(long.Parse(result.Groups["rate"].Value, CultureInfo.InvariantCulture) > 0, lines[^1]);
-        Assert.True(result.Groups["errors"].Value == "0", $"The run counted {result.Groups["errors"].Value} errors. Log:\n{log}");
+        Assert.True(result.Groups["errors"].Value == "0", $"The run counted {result.Groups["errors"].Value} errors. Output:\n{string.Join('\n', lines)}\nLog:\n{log}");
         Assert.Equal(0, exit);
 
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(_resultFile));
@@ -55,7 +55,7 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
 
         var result = LocalResult().Match(lines[^1]);
         Assert.True(result.Success, $"The last line is not a well-formed RESULT line: '{lines[^1]}'. Log:\n{log}");
-        Assert.True(result.Groups["errors"].Value == "0", $"The run counted {result.Groups["errors"].Value} errors. Log:\n{log}");
+        Assert.True(result.Groups["errors"].Value == "0", $"The run counted {result.Groups["errors"].Value} errors. Output:\n{string.Join('\n', lines)}\nLog:\n{log}");
         Assert.Equal(0, exit);
 
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(_resultFile));
@@ -83,7 +83,7 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
         var result = ActivationsResult().Match(lines[^1]);
         Assert.True(result.Success, $"The last line is not a well-formed RESULT line: '{lines[^1]}'. Log:\n{log}");
         Assert.Equal("300", result.Groups["activations"].Value);
-        Assert.True(result.Groups["errors"].Value == "0", $"The run counted {result.Groups["errors"].Value} errors. Log:\n{log}");
+        Assert.True(result.Groups["errors"].Value == "0", $"The run counted {result.Groups["errors"].Value} errors. Output:\n{string.Join('\n', lines)}\nLog:\n{log}");
         Assert.Equal(0, exit);
     }
 
@@ -94,7 +94,7 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
 
         var result = WorkflowResult().Match(lines[^1]);
         Assert.True(result.Success, $"The last line is not a well-formed RESULT line: '{lines[^1]}'. Log:\n{log}");
-        Assert.True(result.Groups["errors"].Value == "0", $"The run counted {result.Groups["errors"].Value} errors. Log:\n{log}");
+        Assert.True(result.Groups["errors"].Value == "0", $"The run counted {result.Groups["errors"].Value} errors. Output:\n{string.Join('\n', lines)}\nLog:\n{log}");
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(_resultFile));
         // Every measured workflow's own trace was read: one overhead figure per workflow.

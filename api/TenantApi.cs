@@ -97,13 +97,15 @@ public sealed record QuietHoursBody(string? Start, string? End, string? TimeZone
 public sealed record SettingsRequest(ChannelBody? AlertChannel, QuietHoursBody? QuietHours, RetentionBody? Retention);
 
 /// <summary>How long the tenant's data is kept, as ISO-8601 durations (<c>P90D</c>); null: the operator's default.</summary>
-public sealed record RetentionBody(string? EndedCoachings);
+public sealed record RetentionBody(string? EndedCoachings, string? AuditTrail);
 
 public sealed record SettingsResponse(ChannelResponse? AlertChannel, QuietHours? QuietHours, RetentionBody Retention)
 {
     public static SettingsResponse From(TenantSettings settings) =>
         new(settings.AlertChannel is { } c ? ChannelResponse.Of(c) : null, settings.QuietHours,
-            new RetentionBody(settings.EndedCoachingRetention is { } keep ? System.Xml.XmlConvert.ToString(keep) : null));
+            new RetentionBody(
+                settings.EndedCoachingRetention is { } keep ? System.Xml.XmlConvert.ToString(keep) : null,
+                settings.AuditRetention is { } audit ? System.Xml.XmlConvert.ToString(audit) : null));
 }
 
 /// <summary>A user's own settings: a time zone and quiet hours, each null when the tenant's apply.</summary>
@@ -320,12 +322,13 @@ public static class TenantApi
 
         var parseErrors = new List<FieldError>();
         var retention = ParseDuration(request.Retention?.EndedCoachings, "retention.endedCoachings", parseErrors);
+        var auditRetention = ParseDuration(request.Retention?.AuditTrail, "retention.auditTrail", parseErrors);
         if (parseErrors.Count > 0)
         {
             return Problems.Invalid(parseErrors);
         }
 
-        var settings = new TenantSettings(request.AlertChannel is { } c ? ToChannel(c) : null, request.QuietHours?.ToQuietHours(), retention);
+        var settings = new TenantSettings(request.AlertChannel is { } c ? ToChannel(c) : null, request.QuietHours?.ToQuietHours(), retention, auditRetention);
         var errors = await services.Tenant(tenantId).PutSettings(settings);
         return errors.Length == 0 ? TypedResults.Ok(SettingsResponse.From(settings)) : Problems.Invalid(errors);
     }

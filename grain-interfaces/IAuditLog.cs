@@ -35,6 +35,9 @@ public interface IAuditLog
     /// to the open object (the state parameter spares callers a closure allocation).
     /// </summary>
     void Record<TState>(string tenantId, string kind, TState state, Action<Utf8JsonWriter, TState> write);
+
+    /// <summary>Deletes the tenant's records of hours that ended before <paramref name="before"/> (its retention); how many objects went.</summary>
+    Task<int> ExpireAsync(string tenantId, DateTimeOffset before, CancellationToken cancellationToken);
 }
 
 /// <summary>The audit log of the Local profile: records nothing.</summary>
@@ -45,4 +48,6 @@ public sealed class NullAuditLog : IAuditLog
     public void Record<TState>(string tenantId, string kind, TState state, Action<Utf8JsonWriter, TState> write)
     {
     }
+
+    public Task<int> ExpireAsync(string tenantId, DateTimeOffset before, CancellationToken cancellationToken) => Task.FromResult(0);
 }

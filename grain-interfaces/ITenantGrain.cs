@@ -30,7 +30,8 @@ public sealed record AddApiKeyResult([property: Id(0)] ApiKeyInfo? Key, [propert
 public sealed record TenantSettings(
     [property: Id(0)] ChannelDefinition? AlertChannel,
     [property: Id(1)] QuietHours? QuietHours = null,
-    [property: Id(2)] TimeSpan? EndedCoachingRetention = null)
+    [property: Id(2)] TimeSpan? EndedCoachingRetention = null,
+    [property: Id(3)] TimeSpan? AuditRetention = null)
 {
     /// <summary>The shortest and longest <see cref="EndedCoachingRetention"/> a tenant may choose.</summary>
     public static readonly TimeSpan MinRetention = TimeSpan.FromDays(1);

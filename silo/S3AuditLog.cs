@@ -40,6 +40,9 @@ public sealed partial class S3AuditLog(S3NdjsonBatcher batcher, TimeProvider tim
         }
     }
 
+    public Task<int> ExpireAsync(string tenantId, DateTimeOffset before, CancellationToken cancellationToken) =>
+        batcher.DeleteOlderThanAsync(tenantId, before, cancellationToken);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Audit record {Kind} of tenant {TenantId} could not be written")]
     private partial void LogRecordFailed(Exception exception, string kind, string tenantId);
 }

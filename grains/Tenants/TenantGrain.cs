@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Security.Cryptography;
 using System.Text;
 using SecurityCoach.Campaigns;
@@ -71,8 +72,15 @@ public sealed class TenantGrain(
     CoachingWorkflows workflows,
     Microsoft.Extensions.Options.IOptions<QuotaOptions> quotaOptions,
     ISecretProtector secrets,
-    TimeProvider time) : Grain, ITenantGrain
+    IAuditLog audit,
+    TimeProvider time,
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain, IRemindable
 {
+    private const string AuditRetentionReminder = "audit-retention";
+
+    /// <summary>How often the tenant's audit trail is swept while it has a retention: the trail's objects are per hour.</summary>
+    private static readonly TimeSpan AuditSweepPeriod = TimeSpan.FromHours(1);
+
     /// <summary>Last-used times are recorded at this granularity, so a busy key costs one write a minute, not one per request.</summary>
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
@@ -328,6 +336,11 @@ public sealed class TenantGrain(
             errors.Add(new FieldError("retention.endedCoachings", $"must be between P{TenantSettings.MinRetention.TotalDays}D and P{TenantSettings.MaxRetention.TotalDays}D"));
         }
 
+        if (settings.AuditRetention is { } trail && (trail < TenantSettings.MinRetention || trail > TenantSettings.MaxRetention))
+        {
+            errors.Add(new FieldError("retention.auditTrail", $"must be between P{TenantSettings.MinRetention.TotalDays}D and P{TenantSettings.MaxRetention.TotalDays}D"));
+        }
+
         if (errors.Count == 0)
         {
             if (settings.AlertChannel is { } channel)
@@ -340,12 +353,51 @@ public sealed class TenantGrain(
             state.State.CampaignSetVersion++;
             _set = null;
             await state.WriteStateAsync();
+            await ScheduleAuditRetention(settings.AuditRetention);
         }
 
         return [.. errors];
     }
 
     public ValueTask<TenantSettings> GetSettings() => ValueTask.FromResult(state.State.Settings);
+
+    /// <summary>
+    /// With an audit retention the trail is swept now and every hour after (a reminder, so it goes on without
+    /// traffic); without one the reminder goes and the bucket's own lifecycle rule is all that expires it.
+    /// </summary>
+    private async Task ScheduleAuditRetention(TimeSpan? retention)
+    {
+        if (retention is { } keep)
+        {
+            await this.RegisterOrUpdateReminder(AuditRetentionReminder, AuditSweepPeriod, AuditSweepPeriod);
+            await SweepAuditTrail(keep);
+        }
+        else if (await this.GetReminder(AuditRetentionReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == AuditRetentionReminder && state.State.Settings.AuditRetention is { } keep)
+        {
+            await SweepAuditTrail(keep);
+        }
+    }
+
+    private async Task SweepAuditTrail(TimeSpan keep)
+    {
+        try
+        {
+            await audit.ExpireAsync(this.GetPrimaryKeyString(), time.GetUtcNow() - keep, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The settings are stored; the next hourly sweep tries again.
+            logger.LogWarning(e, "Tenant {TenantId}: sweeping the audit trail past its retention of {Retention} failed", this.GetPrimaryKeyString(), keep);
+        }
+    }
 
     public async Task<PutWorkflowResult> PutWorkflow(string name, string definition)
     {

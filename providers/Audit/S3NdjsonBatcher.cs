@@ -276,6 +276,45 @@ public sealed partial class S3NdjsonBatcher : IHostedService, IAsyncDisposable
         SealCore(batch);
     }
 
+    /// <summary>
+    /// Deletes the partition's objects of hours that ended before <paramref name="before"/> (keys
+    /// <c>{prefix}{partition}/{yyyy}/{MM}/{dd}/{HH}/…</c>); a key that does not read as an hour is left alone.
+    /// Returns how many objects were deleted.
+    /// </summary>
+    public async Task<int> DeleteOlderThanAsync(string partition, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var prefix = $"{_options.KeyPrefix}{partition}/";
+        var expired = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await _s3.Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.BucketName, Prefix = prefix, ContinuationToken = token }, cancellationToken);
+            foreach (var entry in page.S3Objects ?? [])
+            {
+                var hour = entry.Key.AsSpan(prefix.Length);
+                if (hour.Length > 13 && DateTime.TryParseExact(hour[..13], "yyyy/MM/dd/HH", CultureInfo.InvariantCulture,
+                        DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var start) && start.AddHours(1) <= before.UtcDateTime)
+                {
+                    expired.Add(entry.Key);
+                }
+            }
+
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+
+        foreach (var chunk in expired.Chunk(1000))
+        {
+            await _s3.Client.DeleteObjectsAsync(new DeleteObjectsRequest
+            {
+                BucketName = _options.BucketName,
+                Objects = [.. chunk.Select(key => new KeyVersion { Key = key })],
+            }, cancellationToken);
+        }
+
+        return expired.Count;
+    }
+
     private void SealCore(Batch batch)
     {
         var hour = new DateTime(batch.HourTicks, DateTimeKind.Utc);

@@ -34,6 +34,31 @@ public sealed class S3NdjsonBatcherTests(LocalAwsFixture aws)
     }
 
     [Fact]
+    public async Task Expiring_a_partition_deletes_its_objects_of_hours_ended_before_the_cutoff_and_nothing_else()
+    {
+        var (bucket, prefix) = await NewPlace(createBucket: true);
+        await using var batcher = NewBatcher(bucket, prefix, new FakeTimeProvider(Start));
+        string[] keys =
+        [
+            $"{prefix}t1/2026/11/20/09/silo-1-00000001.ndjson", // days before the cutoff
+            $"{prefix}t1/2026/11/25/12/silo-1-00000002.ndjson", // the hour 12–13 ended before 13:30
+            $"{prefix}t1/2026/11/25/13/silo-1-00000003.ndjson", // 13–14 has not ended at 13:30: kept
+            $"{prefix}t1/notes.txt",                              // not an hour's object: kept
+            $"{prefix}t10/2026/11/20/09/silo-1-00000004.ndjson", // another tenant whose id starts the same: kept
+            $"{prefix}t2/2026/11/20/09/silo-1-00000005.ndjson", // another tenant: kept
+        ];
+        foreach (var key in keys)
+        {
+            await aws.S3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = bucket, Key = key, ContentBody = "{}" });
+        }
+
+        var deleted = await batcher.DeleteOlderThanAsync("t1", new DateTimeOffset(2026, 11, 25, 13, 30, 0, TimeSpan.Zero), default);
+
+        Assert.Equal(2, deleted);
+        Assert.Equal(keys[2..].Order(StringComparer.Ordinal), (await Keys(bucket, prefix)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Buffers_are_written_when_the_flush_interval_passes()
     {
         var (bucket, prefix) = await NewPlace(createBucket: true);

@@ -33,12 +33,20 @@ public sealed class RetentionTests
             Assert.Equal("retention.endedCoachings", field);
         }
 
-        using (var kept = await client.PutAsync($"/v1/tenants/{tenantId}/settings", Json("""{"retention":{"endedCoachings":"P30D"}}""")))
+        using (var trail = await client.PutAsync($"/v1/tenants/{tenantId}/settings", Json("""{"retention":{"auditTrail":"PT2H"}}""")))
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, trail.StatusCode);
+            Assert.Equal("retention.auditTrail", (await trail.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0].GetProperty("field").GetString());
+        }
+
+        using (var kept = await client.PutAsync($"/v1/tenants/{tenantId}/settings", Json("""{"retention":{"endedCoachings":"P30D","auditTrail":"P7D"}}""")))
         {
             Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
         }
 
-        Assert.Equal("P30D", (await client.GetFromJsonAsync<JsonElement>($"/v1/tenants/{tenantId}/settings")).GetProperty("retention").GetProperty("endedCoachings").GetString());
+        var shown = (await client.GetFromJsonAsync<JsonElement>($"/v1/tenants/{tenantId}/settings")).GetProperty("retention");
+        Assert.Equal("P30D", shown.GetProperty("endedCoachings").GetString());
+        Assert.Equal("P7D", shown.GetProperty("auditTrail").GetString());
         // Back to the operator's default (two seconds here) for the coaching below.
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/v1/tenants/{tenantId}/settings", Json("{}"))).StatusCode);
 

@@ -2,11 +2,10 @@ namespace SecurityCoach;
 
 /// <summary>
 /// References to string-keyed grains, made without reflection. Orleans' <c>GetGrain&lt;T&gt;(string)</c> resolves
-/// the interface's grain interface type from its attributes on every call; on the hot path (a coaching
-/// started per matched event, the tenant grain asked per batch and per request) that was up to ≈ 3 % of all CPU in the
-/// local benchmark (bench/README.md). Here the grain type and interface type are resolved once per interface, by
-/// Orleans itself on the first call, and every later reference is built from them: the same reference Orleans would
-/// build. Use it for every string-keyed grain in product code.
+/// the interface's grain interface type from its attributes on every call, which showed in profiles of the hot path
+/// (a coaching started per matched event, the tenant grain asked per batch and per request; bench/README.md). Here
+/// the grain type and interface type are resolved once per interface, by Orleans itself on the first call, and every
+/// later reference is built from them: the same reference Orleans would build. Use it for every string-keyed grain in product code.
 /// </summary>
 public static class GrainReferences
 {

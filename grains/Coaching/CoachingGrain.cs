@@ -395,8 +395,8 @@ public sealed partial class CoachingGrain(
 
                         report = await RunStep(step, failureError, task, cancellationToken);
                         unsavedEffect |= effect;
-                        // Steps that finish synchronously must not keep the scheduler's thread for a whole workflow; a
-                        // yield after every step cost a tenth of the local benchmark's throughput (bench/README.md).
+                        // Steps that finish synchronously must not keep the scheduler's thread for a whole workflow, and
+                        // the transition limit already bounds a turn, so a yield every few steps is enough.
                         if (++steps % StepsPerTurn == 0)
                         {
                             await Task.Yield();

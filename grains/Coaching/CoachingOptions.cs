@@ -30,8 +30,8 @@ public sealed class CoachingOptions
 
     /// <summary>
     /// Of those, the connections one tenant's deliveries may hold at once (webhook, Slack, Teams): a tenant whose
-    /// receiver hangs cannot take a shared host's connections from the other tenants. Half by default: a quarter
-    /// throttled the local benchmark's four tenants on their one receiver (bench/README.md).
+    /// receiver hangs cannot take a shared host's connections from the other tenants. Half by default, so a few busy
+    /// tenants on one receiver are not throttled below what the host takes (bench/README.md).
     /// </summary>
     public int MaxConnectionsPerTenantEndpoint { get; set; } = 256;
 

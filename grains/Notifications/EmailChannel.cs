@@ -109,13 +109,14 @@ public sealed class EmailChannel(IOptions<EmailOptions> email, IOptions<Coaching
             return ChannelResult.Failed(ChannelErrors.Rejected, $"no e-mail address for user '{message.UserKey}'");
         }
 
-        if (PolicyRefusal(channel, to) is { } refusal)
+        var from = MailboxAddress.Parse(channel.From ?? email.Value.DefaultFrom!);
+        if (PolicyRefusal(channel, from, to) is { } refusal)
         {
             return ChannelResult.Failed(ChannelErrors.Forbidden, refusal);
         }
 
         var settings = email.Value;
-        var mime = Compose(MailboxAddress.Parse(channel.From ?? settings.DefaultFrom!), to, message);
+        var mime = Compose(from, to, message);
         var timeout = coaching.Value.ChannelTimeout;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -185,9 +186,9 @@ public sealed class EmailChannel(IOptions<EmailOptions> email, IOptions<Coaching
     /// recipient outside the channel's allowed domains: the address may come from a vendor's user string, which an
     /// attacker can shape to make the tenant's relay mail anyone.
     /// </summary>
-    private string? PolicyRefusal(ChannelDefinition channel, MailboxAddress to)
+    private string? PolicyRefusal(ChannelDefinition channel, MailboxAddress from, MailboxAddress to)
     {
-        if (SenderRefusal(MailboxAddress.Parse(channel.From ?? email.Value.DefaultFrom!)) is { } sender)
+        if (SenderRefusal(from) is { } sender)
         {
             return sender;
         }

@@ -27,57 +27,37 @@ public sealed class HttpDelivery(IHttpClientFactory httpClients, OutboundPolicy 
 {
     public const string HttpClientName = "channels";
 
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _turns = new(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>Keyed "{tenant} {endpoint}".</summary>
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _tenantTurns = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Per endpoint (scheme, host and port).</summary>
+    private readonly ConcurrentDictionary<string, TenantShareLimiter> _turns = new(StringComparer.OrdinalIgnoreCase);
 
     public async Task<ChannelResult> SendAsync(string channelName, string tenantId, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var timeout = settings.ChannelTimeout;
-        var started = time.GetTimestamp();
         // Scheme, host and port, never the URL's user info: the name goes into the attempt's error, which logs and the
         // API show.
         var endpoint = request.RequestUri!.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
-        var tenantLimit = Math.Min(settings.MaxConnectionsPerTenantEndpoint, settings.MaxConnectionsPerEndpoint);
-        var tenantTurns = _tenantTurns.GetOrAdd($"{tenantId} {endpoint}", static (_, limit) => new SemaphoreSlim(limit, limit), tenantLimit);
-        if (!await tenantTurns.WaitAsync(timeout, cancellationToken))
+        var turns = _turns.GetOrAdd(endpoint, static (_, s) => new TenantShareLimiter(s.Settings.MaxConnectionsPerEndpoint, s.Settings.MaxConnectionsPerTenantEndpoint, s.Time),
+            (Settings: settings, Time: time));
+        // Never sent when refused: retrying cannot duplicate it.
+        switch (await turns.EnterAsync(tenantId, timeout, cancellationToken))
         {
-            // Never sent: retrying cannot duplicate it.
-            return ChannelResult.Failed(ChannelErrors.Transient,
-                $"{channelName}: this tenant's {tenantLimit} connections to {endpoint} stayed busy for {timeout.TotalSeconds:0.###} s");
+            case TenantShareLimiter.Turn.TenantBusy:
+                return ChannelResult.Failed(ChannelErrors.Transient,
+                    $"{channelName}: this tenant's {turns.PerTenant} connections to {endpoint} stayed busy for {timeout.TotalSeconds:0.###} s");
+            case TenantShareLimiter.Turn.SharedBusy:
+                return ChannelResult.Failed(ChannelErrors.Transient,
+                    $"{channelName}: all {settings.MaxConnectionsPerEndpoint} connections to {endpoint} stayed busy for {timeout.TotalSeconds:0.###} s");
         }
 
         try
         {
-            var turns = _turns.GetOrAdd(endpoint, static (_, limit) => new SemaphoreSlim(limit, limit), settings.MaxConnectionsPerEndpoint);
-            // One wait in all: the time spent on the tenant's turn counts against the endpoint's.
-            if (!await turns.WaitAsync(Remaining(timeout, started), cancellationToken))
-            {
-                return ChannelResult.Failed(ChannelErrors.Transient,
-                    $"{channelName}: all {settings.MaxConnectionsPerEndpoint} connections to {endpoint} stayed busy for {timeout.TotalSeconds:0.###} s");
-            }
-
-            try
-            {
-                return await SendNowAsync(channelName, request, timeout, cancellationToken);
-            }
-            finally
-            {
-                turns.Release();
-            }
+            return await SendNowAsync(channelName, request, timeout, cancellationToken);
         }
         finally
         {
-            tenantTurns.Release();
+            turns.Exit(tenantId);
         }
-    }
-
-    private TimeSpan Remaining(TimeSpan timeout, long started)
-    {
-        var left = timeout - time.GetElapsedTime(started);
-        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     private async Task<ChannelResult> SendNowAsync(string channelName, HttpRequestMessage request, TimeSpan timeout, CancellationToken cancellationToken)

@@ -15,35 +15,13 @@ namespace SecurityCoach.Notifications;
 internal sealed class SmtpConnectionPool(EmailOptions options, TimeProvider time) : IDisposable
 {
     private readonly ConcurrentStack<(SmtpClient Client, long IdleSince)> _idle = new();
-    private readonly SemaphoreSlim _slots = new(options.MaxConnections, options.MaxConnections);
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _tenantSlots = new(StringComparer.Ordinal);
+    private readonly TenantShareLimiter _turns = new(options.MaxConnections, options.MaxConnectionsPerTenant, time);
 
     /// <summary>A turn for one of the tenant's deliveries, or false when none came free within <paramref name="timeout"/>.</summary>
-    public async Task<bool> EnterAsync(string tenantId, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var limit = Math.Min(options.MaxConnectionsPerTenant, options.MaxConnections);
-        var tenant = _tenantSlots.GetOrAdd(tenantId, static (_, n) => new SemaphoreSlim(n, n), limit);
-        var started = time.GetTimestamp();
-        if (!await tenant.WaitAsync(timeout, cancellationToken))
-        {
-            return false;
-        }
+    public async Task<bool> EnterAsync(string tenantId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await _turns.EnterAsync(tenantId, timeout, cancellationToken) == TenantShareLimiter.Turn.Entered;
 
-        var left = timeout - time.GetElapsedTime(started);
-        if (await _slots.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken))
-        {
-            return true;
-        }
-
-        tenant.Release();
-        return false;
-    }
-
-    public void Exit(string tenantId)
-    {
-        _slots.Release();
-        _tenantSlots[tenantId].Release();
-    }
+    public void Exit(string tenantId) => _turns.Exit(tenantId);
 
     /// <summary>An idle client that still answers, or a new one connected (and authenticated) by <paramref name="connect"/>.</summary>
     public async Task<SmtpClient> TakeAsync(Func<SmtpClient, Task> connect, int timeoutMs, CancellationToken cancellationToken)
@@ -91,5 +69,7 @@ internal sealed class SmtpConnectionPool(EmailOptions options, TimeProvider time
         {
             Drop(idle.Client);
         }
+
+        _turns.Dispose();
     }
 }

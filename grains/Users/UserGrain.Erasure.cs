@@ -21,10 +21,8 @@ public sealed partial class UserGrain
 
     public async Task<string[]> Erase()
     {
-        await _startsInFlight;
-        var index = Index;
-        string[] named = [.. NamedCoachings(), .. await index.List()];
-        await index.Erase();
+        var named = await CoachingsToErase();
+        await Index.Erase();
         _startRetry?.Dispose();
         _startRetry = null;
         if (await this.GetReminder(WatchReminder) is { } reminder)

@@ -364,7 +364,8 @@ public sealed partial class UserGrain(
         var set = await campaigns.GetAsync(_tenantId);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         List<PendingCoachingStart>? starts = null;
-        var changed = false;
+        var scored = 0;
+        var duplicates = 0;
         var overQuota = 0;
 
         foreach (var evt in item.Events)
@@ -378,10 +379,11 @@ public sealed partial class UserGrain(
 
             if (!Remember(evt.EventId))
             {
+                duplicates++;
                 continue;
             }
 
-            changed = true;
+            scored++;
             var s = state.State;
             s.EventCount++;
             s.LastEventAtMs = Math.Max(s.LastEventAtMs ?? long.MinValue, evt.TimeMs);
@@ -420,7 +422,12 @@ public sealed partial class UserGrain(
             }
         }
 
-        if (!changed)
+        if (duplicates > 0)
+        {
+            UserGrainMetrics.Duplicates.Add(duplicates);
+        }
+
+        if (scored == 0)
         {
             return;
         }
@@ -439,6 +446,7 @@ public sealed partial class UserGrain(
         await IndexUnlistedCoachings();
         _unsaved = false;
         await state.WriteStateAsync();
+        UserGrainMetrics.Scored.Add(scored);
         if (starts is not null)
         {
             // Outside the batch's turn: the outbox is durable, and waiting here for each coaching's activation and

@@ -116,7 +116,8 @@ public sealed partial class DynamoDBReminderTable : IReminderTable, IDisposable
         item["StartAt"] = new AttributeValue { S = DateTime.SpecifyKind(entry.StartAt, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture) };
         item["Period"] = new AttributeValue { N = entry.Period.Ticks.ToString(CultureInfo.InvariantCulture) };
         item["ETag"] = new AttributeValue { S = etag };
-        await Client.PutItemAsync(new PutItemRequest { TableName = _options.TableName, Item = item });
+        var response = await Client.PutItemAsync(new PutItemRequest { TableName = _options.TableName, Item = item, ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL });
+        DynamoDBCapacityMetrics.Wrote(response.ConsumedCapacity, _options.TableName);
         return etag;
     }
 
@@ -124,13 +125,15 @@ public sealed partial class DynamoDBReminderTable : IReminderTable, IDisposable
     {
         try
         {
-            await Client.DeleteItemAsync(new DeleteItemRequest
+            var response = await Client.DeleteItemAsync(new DeleteItemRequest
             {
                 TableName = _options.TableName,
                 Key = Key(grainId, reminderName),
+                ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
                 ConditionExpression = "ETag = :etag",
                 ExpressionAttributeValues = new() { [":etag"] = new AttributeValue { S = eTag } },
             });
+            DynamoDBCapacityMetrics.Wrote(response.ConsumedCapacity, _options.TableName);
             return true;
         }
         catch (ConditionalCheckFailedException)

@@ -128,7 +128,8 @@ public sealed partial class DynamoDBGrainStorage : IGrainStorage, ILifecyclePart
     {
         var key = DynamoDBTables.Key(PartitionKeyOf(grainId), stateName);
         var response = await _dynamo.Client.GetItemAsync(
-            new GetItemRequest { TableName = _options.TableName, Key = key, ConsistentRead = true }, cancellationToken);
+            new GetItemRequest { TableName = _options.TableName, Key = key, ConsistentRead = true, ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL }, cancellationToken);
+        DynamoDBCapacityMetrics.Read(response.ConsumedCapacity, _options.TableName);
         var item = response.Item;
         if (item is null || item.Count == 0)
         {
@@ -251,7 +252,7 @@ public sealed partial class DynamoDBGrainStorage : IGrainStorage, ILifecyclePart
 
         try
         {
-            return await _dynamo.Client.UpdateItemAsync(new UpdateItemRequest
+            var response = await _dynamo.Client.UpdateItemAsync(new UpdateItemRequest
             {
                 TableName = _options.TableName,
                 Key = DynamoDBTables.Key(pk, stateName),
@@ -261,7 +262,10 @@ public sealed partial class DynamoDBGrainStorage : IGrainStorage, ILifecyclePart
                 ExpressionAttributeValues = values,
                 ReturnValues = ReturnValue.ALL_OLD,
                 ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
             }, cancellationToken);
+            DynamoDBCapacityMetrics.Wrote(response.ConsumedCapacity, _options.TableName);
+            return response;
         }
         catch (ConditionalCheckFailedException e)
         {

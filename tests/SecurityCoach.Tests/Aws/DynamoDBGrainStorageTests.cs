@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -142,6 +144,41 @@ public sealed class DynamoDBGrainStorageTests(LocalAwsFixture aws) : GrainStorag
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Read(grain));
 
         Assert.Contains(grain.ToString(), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Writes_and_reads_report_the_capacity_units_DynamoDB_charges_by_the_items_size()
+    {
+        var storage = await Storage();
+        var table = await Table();
+        var units = new ConcurrentDictionary<string, double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Providers.Aws.Streaming.SqsStreamMetrics.MeterName && instrument.Name.StartsWith("securitycoach.dynamodb.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "table" && Equals(tag.Value, table))
+                {
+                    units.AddOrUpdate(instrument.Name, value, (_, total) => total + value);
+                }
+            }
+        });
+        listener.Start();
+        var grain = NewGrain();
+
+        // About 3.1 KB of item: DynamoDB rounds a write up to whole kilobytes, a strongly consistent read to 4 KB.
+        await storage.WriteStateAsync("state", grain, LargeState(3 * 1024));
+        await Read(grain);
+
+        Assert.Equal(4, units.GetValueOrDefault(Providers.Aws.DynamoDBCapacity.WriteUnitsName));
+        Assert.Equal(1, units.GetValueOrDefault(Providers.Aws.DynamoDBCapacity.ReadUnitsName));
     }
 
     private static GrainState<ConformanceState> LargeState(int bytes)

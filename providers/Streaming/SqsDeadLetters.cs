@@ -205,8 +205,9 @@ public sealed class SqsDeadLetters
         var bytes = System.Text.Encoding.UTF8.GetByteCount(message.Body);
         try
         {
-            var batch = (await _codec.DecodeAsync(message.Body, cancellationToken)).Batch;
-            return new DeadLetterMessage(queue, message.MessageId, sentAt, receives, bytes, batch.StreamId.GetKeyAsString(), batch.Events.Count, null);
+            var batches = (await _codec.DecodeAsync(message.Body, cancellationToken)).Batches;
+            return new DeadLetterMessage(queue, message.MessageId, sentAt, receives, bytes,
+                [.. batches.Select(b => b.StreamId.GetKeyAsString()).Distinct(StringComparer.Ordinal)], batches.Sum(b => b.Events.Count), null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -10,8 +10,10 @@ namespace SecurityCoach.Providers.Aws.Streaming;
 
 /// <summary>
 /// SQS message bodies of the stream provider. A body is a small JSON envelope, so an operator reading a queue or its
-/// dead-letter queue sees what it is: <c>{"v":1,"data":"&lt;base64&gt;"}</c> carries the Orleans-serialized batch inline,
-/// <c>{"v":1,"bucket":"…","key":"…","bytes":n}</c> points at it in S3 (claim check). The batch itself uses the Orleans
+/// dead-letter queue sees what it is: <c>{"v":2,"batches":["&lt;base64&gt;",…]}</c> carries the Orleans-serialized
+/// batches of several streams (the packed form every batch that fits a message takes),
+/// <c>{"v":1,"data":"&lt;base64&gt;"}</c> one batch, the part of a batch too large for one message,
+/// <c>{"v":1,"bucket":"…","key":"…","bytes":n}</c> one event in S3 (claim check). The batch itself uses the Orleans
 /// serializer rather than JSON because events are whatever types the application streams, and the Orleans serializer
 /// already knows them (with version tolerance) — a JSON body would need a second serializer configuration and type
 /// names per event. Base64 costs a third more bytes; the size limit is checked on the encoded body.
@@ -19,8 +21,40 @@ namespace SecurityCoach.Providers.Aws.Streaming;
 internal sealed class SqsMessageCodec(string name, SqsStreamOptions options, Serializer serializer, OwnedClient<IAmazonS3>? s3)
 {
     private const int Version = 1;
+    private const int PackedVersion = 2;
 
-    /// <summary>Bodies for the events of one batch, in order: one when they fit, more when not, S3 pointers for events that alone do not fit.</summary>
+    /// <summary>Characters of a packed body around its entries: <c>{"v":2,"batches":[</c> and <c>]}</c>.</summary>
+    public const int EmptyPackedBodyBytes = 20;
+
+    /// <summary>Characters one batch of this many serialized bytes takes in a packed body (base64, quotes, comma).</summary>
+    public static int PackedEntryBytes(int payloadBytes) => ((payloadBytes + 2) / 3 * 4) + 3;
+
+    /// <summary>The Orleans-serialized form of one stream batch, as a packed body carries it.</summary>
+    public byte[] Serialize(StreamId streamId, List<object> events, Dictionary<string, object>? requestContext) =>
+        serializer.SerializeToArray(new StreamBatchContainer(streamId, events, requestContext));
+
+    /// <summary>A packed body of serialized batches (<see cref="Serialize"/>), in order.</summary>
+    public static string PackedBody(IEnumerable<byte[]> payloads)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("v", PackedVersion);
+            writer.WriteStartArray("batches");
+            foreach (var payload in payloads)
+            {
+                writer.WriteBase64StringValue(payload);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.ASCII.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Bodies for the events of a batch too large for one packed message, in order: as many as it needs, S3 pointers for events that alone do not fit.</summary>
     public async Task<List<EncodedBody>> EncodeAsync(StreamId streamId, List<object> events, Dictionary<string, object>? requestContext, int maxBytes, CancellationToken cancellationToken)
     {
         var bodies = new List<EncodedBody>(1);
@@ -32,9 +66,20 @@ internal sealed class SqsMessageCodec(string name, SqsStreamOptions options, Ser
     {
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
+        if (root.TryGetProperty("v", out var packed) && packed.ValueKind == JsonValueKind.Number && packed.GetInt32() == PackedVersion)
+        {
+            var batches = new List<StreamBatchContainer>();
+            foreach (var entry in root.GetProperty("batches").EnumerateArray())
+            {
+                batches.Add(serializer.Deserialize<StreamBatchContainer>(entry.GetBytesFromBase64()) ?? throw new FormatException("A packed entry holds no batch."));
+            }
+
+            return batches.Count > 0 ? new DecodedBody(batches, null) : throw new FormatException("The message holds no batch.");
+        }
+
         if (!root.TryGetProperty("v", out var version) || version.GetInt32() != Version)
         {
-            throw new FormatException($"Not a stream message of version {Version}.");
+            throw new FormatException($"Not a stream message of version {Version} or {PackedVersion}.");
         }
 
         byte[] payload;
@@ -52,7 +97,7 @@ internal sealed class SqsMessageCodec(string name, SqsStreamOptions options, Ser
 
         var batch = serializer.Deserialize<StreamBatchContainer>(payload)
             ?? throw new FormatException("The message holds no batch.");
-        return new DecodedBody(batch, objectKey is null ? null : new OffloadedObject(root.GetProperty("bucket").GetString()!, objectKey));
+        return new DecodedBody([batch], objectKey is null ? null : new OffloadedObject(root.GetProperty("bucket").GetString()!, objectKey));
     }
 
     public async Task DeleteObjectAsync(OffloadedObject offloaded, CancellationToken cancellationToken)
@@ -153,4 +198,4 @@ internal sealed record OffloadedObject(string Bucket, string Key);
 
 internal sealed record EncodedBody(string Body, OffloadedObject? Offloaded);
 
-internal sealed record DecodedBody(StreamBatchContainer Batch, OffloadedObject? Offloaded);
+internal sealed record DecodedBody(List<StreamBatchContainer> Batches, OffloadedObject? Offloaded);

@@ -1,12 +1,19 @@
+using System.Collections.Concurrent;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Orleans.Streams;
 
 namespace SecurityCoach.Providers.Aws.Streaming;
 
-/// <summary>Producer side (and receiver factory) of one SQS stream provider.</summary>
+/// <summary>
+/// Producer side (and receiver factory) of one SQS stream provider. A batch that fits one message goes through its
+/// queue's <see cref="SqsPackedSender"/>, packed with the batches other publishers send to that queue at the same time;
+/// a larger one is split over messages sent one after another, in order.
+/// </summary>
 internal sealed class SqsQueueAdapter(SqsQueueAdapterFactory factory, IStreamQueueMapper mapper) : IQueueAdapter
 {
+    private readonly ConcurrentDictionary<string, SqsPackedSender> _senders = new(StringComparer.Ordinal);
+
     public string Name => factory.Name;
 
     // SQS deletes what was delivered: a consumer cannot ask for events from an earlier token.
@@ -40,7 +47,16 @@ internal sealed class SqsQueueAdapter(SqsQueueAdapterFactory factory, IStreamQue
         var queueId = mapper.GetQueueForStream(streamId);
         var queue = await factory.Queues.GetAsync(queueId, timeout.Token);
         var limit = Math.Min(factory.Options.MaxMessageBytes, queue.MaxMessageBytes ?? int.MaxValue);
-        var bodies = await factory.Codec.EncodeAsync(streamId, items, requestContext is { Count: > 0 } ? requestContext : null, limit, timeout.Token);
+        var context = requestContext is { Count: > 0 } ? requestContext : null;
+        var sender = _senders.GetOrAdd(queue.Url, static (_, state) => new SqsPackedSender(state.factory, state.queue, state.limit), (factory, queue, limit));
+        var payload = factory.Codec.Serialize(streamId, items, context);
+        if (sender.Fits(payload.Length))
+        {
+            await sender.SendAsync(payload, timeout.Token);
+            return;
+        }
+
+        var bodies = await factory.Codec.EncodeAsync(streamId, items, context, limit, timeout.Token);
         // One at a time and in order: SendMessageBatch does not promise the order of its entries.
         foreach (var body in bodies)
         {

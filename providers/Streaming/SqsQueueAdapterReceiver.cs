@@ -144,10 +144,7 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
                 continue;
             }
 
-            var batch = decoded.Batch;
-            var sequence = NextSequence();
-            batch.Token = new EventSequenceTokenV2(sequence);
-            var entry = new InFlight(message.MessageId, batch, sequence, decoded.Offloaded)
+            var entry = new InFlight(message.MessageId, decoded.Batches, decoded.Offloaded)
             {
                 ReceiptHandle = message.ReceiptHandle,
                 VisibleAgainAt = visibleAgainAt,
@@ -155,10 +152,14 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
             lock (_lock)
             {
                 _byMessageId[entry.MessageId] = entry;
-                _byBatch[batch] = entry;
+                foreach (var batch in decoded.Batches)
+                {
+                    batch.Token = new EventSequenceTokenV2(NextSequence());
+                    _byBatch[batch] = entry;
+                }
             }
 
-            batches.Add(batch);
+            batches.AddRange(decoded.Batches);
         }
 
         return batches;
@@ -173,8 +174,10 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
             return;
         }
 
+        // A message is deleted once every batch it carries was delivered; a message one of whose batches failed is
+        // given up whole (neither deleted nor kept invisible), so SQS redelivers it and consumers drop what they had.
         var delivered = new List<InFlight>(messages.Count);
-        var failed = new List<InFlight>();
+        var failed = new List<(InFlight Message, StreamId Stream)>();
         lock (_lock)
         {
             var newest = long.MinValue;
@@ -182,33 +185,41 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
             {
                 if (_byBatch.Remove(batch, out var entry))
                 {
-                    _byMessageId.Remove(entry.MessageId);
-                    delivered.Add(entry);
-                    newest = Math.Max(newest, entry.Sequence);
+                    newest = Math.Max(newest, SequenceOf(batch));
+                    if (--entry.Undelivered == 0)
+                    {
+                        _byMessageId.Remove(entry.MessageId);
+                        delivered.Add(entry);
+                    }
                 }
             }
 
             // The cache releases batches oldest first and leaves out those whose delivery failed, so a batch older than
-            // one released now that is still held was dropped by the cache: stop hiding it and let SQS redeliver it.
-            foreach (var entry in _byMessageId.Values)
+            // one released now that is still held was dropped by the cache: stop hiding its message and let SQS redeliver it.
+            foreach (var (batch, entry) in _byBatch)
             {
-                if (entry.Sequence < newest)
+                if (SequenceOf(batch) < newest)
                 {
-                    failed.Add(entry);
+                    failed.Add((entry, batch.StreamId));
                 }
             }
 
-            foreach (var entry in failed)
+            foreach (var (entry, _) in failed)
             {
-                _byMessageId.Remove(entry.MessageId);
-                _byBatch.Remove(entry.Batch);
+                if (_byMessageId.Remove(entry.MessageId))
+                {
+                    foreach (var batch in entry.Batches)
+                    {
+                        _byBatch.Remove(batch);
+                    }
+                }
             }
         }
 
-        foreach (var entry in failed)
+        foreach (var (entry, stream) in failed)
         {
             SqsStreamMetrics.DeliveryFailures.Add(1, SqsStreamMetrics.Tags(_factory.Name, queue.Name));
-            LogDeliveryFailed(_logger, _factory.Name, queue.Name, entry.MessageId, entry.Batch.StreamId);
+            LogDeliveryFailed(_logger, _factory.Name, queue.Name, entry.MessageId, stream);
         }
 
         for (var i = 0; i < delivered.Count; i += MaxMessagesPerReceive)
@@ -421,13 +432,17 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
         }
     }
 
-    private sealed class InFlight(string messageId, StreamBatchContainer batch, long sequence, OffloadedObject? offloaded)
+    private static long SequenceOf(IBatchContainer batch) => ((EventSequenceTokenV2)batch.SequenceToken).SequenceNumber;
+
+    /// <summary>One received message and the batches it carries (several streams when packed).</summary>
+    private sealed class InFlight(string messageId, List<StreamBatchContainer> batches, OffloadedObject? offloaded)
     {
         public string MessageId { get; } = messageId;
 
-        public StreamBatchContainer Batch { get; } = batch;
+        public List<StreamBatchContainer> Batches { get; } = batches;
 
-        public long Sequence { get; } = sequence;
+        /// <summary>Batches not yet released by the cache as delivered; changed under the receiver's lock.</summary>
+        public int Undelivered { get; set; } = batches.Count;
 
         public OffloadedObject? Offloaded { get; } = offloaded;
 

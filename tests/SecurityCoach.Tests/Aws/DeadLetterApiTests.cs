@@ -34,12 +34,17 @@ public sealed class DeadLetterApiTests(LocalAwsFixture aws)
             """;
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/v1/tenants/{tenantId}/campaigns/malware", new StringContent(campaign, Encoding.UTF8, "application/json"))).StatusCode);
 
-        // A batch as the silo writes it, put where SQS puts one that failed MaxReceiveCount times; and a body no silo can read.
+        // A message as the silo packs it (two users' batches), put where SQS puts one that failed MaxReceiveCount
+        // times; and a body no silo can read.
         const string user = "dead@example.com";
+        const string other = "also-dead@example.com";
         var options = silo.Services.GetRequiredService<IOptionsMonitor<SqsStreamOptions>>().Get(SecurityEventStreams.ProviderName);
         var codec = new SqsMessageCodec("dead-letter-test", options, silo.Services.GetRequiredService<Orleans.Serialization.Serializer>(), null);
         var evt = new SecurityEvent(tenantId, user, "dl-event-1", 1767225600000, "netskope", """{"class_uid":2004,"time":1767225600000}"""u8.ToArray());
-        var body = Assert.Single(await codec.EncodeAsync(SecurityEventStreams.ForUser(tenantId, user), [new SecurityEventBatch([evt])], null, 256 * 1024, default)).Body;
+        var otherEvent = evt with { UserKey = other, EventId = "dl-event-2" };
+        var body = SqsMessageCodec.PackedBody([
+            codec.Serialize(SecurityEventStreams.ForUser(tenantId, user), [new SecurityEventBatch([evt])], null),
+            codec.Serialize(SecurityEventStreams.ForUser(tenantId, other), [new SecurityEventBatch([otherEvent])], null)]);
         await aws.Sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = await Url($"events-{run}-0-dlq"), MessageBody = body });
         await aws.Sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = await Url($"events-{run}-1-dlq"), MessageBody = "{\"not\":\"a batch\"}" });
 
@@ -47,8 +52,8 @@ public sealed class DeadLetterApiTests(LocalAwsFixture aws)
         Assert.Equal(2, listed.GetProperty("total").GetInt64());
         var queues = listed.GetProperty("queues").EnumerateArray().ToDictionary(q => q.GetProperty("queue").GetString()!);
         var good = Assert.Single(queues[$"events-{run}-0-dlq"].GetProperty("sample").EnumerateArray());
-        Assert.Equal(GrainKeys.User(tenantId, user), good.GetProperty("stream").GetString());
-        Assert.Equal(1, good.GetProperty("events").GetInt32());
+        Assert.Equal([GrainKeys.User(tenantId, user), GrainKeys.User(tenantId, other)], good.GetProperty("streams").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(2, good.GetProperty("events").GetInt32());
         Assert.Equal($"events-{run}-0", queues[$"events-{run}-0-dlq"].GetProperty("source").GetString());
         Assert.Contains("FormatException", Assert.Single(queues[$"events-{run}-1-dlq"].GetProperty("sample").EnumerateArray()).GetProperty("problem").GetString());
         // A look leaves them where they are.
@@ -60,10 +65,14 @@ public sealed class DeadLetterApiTests(LocalAwsFixture aws)
             Assert.Equal(1, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetInt32());
         }
 
-        var delivered = Assert.Single(await silo.Webhooks.WaitForAsync(hook, 1, TimeSpan.FromSeconds(60), "the replayed batch coached"));
-        Assert.True(delivered.SignatureValid);
-        var scored = await client.GetFromJsonAsync<JsonElement>($"/v1/tenants/{tenantId}/users/{user}");
-        Assert.Equal(1, scored.GetProperty("eventCount").GetInt64());
+        var delivered = await silo.Webhooks.WaitForAsync(hook, 2, TimeSpan.FromSeconds(60), "both users of the replayed message coached");
+        Assert.Equal(2, delivered.Count);
+        Assert.All(delivered, d => Assert.True(d.SignatureValid));
+        foreach (var scoredUser in new[] { user, other })
+        {
+            var scored = await client.GetFromJsonAsync<JsonElement>($"/v1/tenants/{tenantId}/users/{scoredUser}");
+            Assert.Equal(1, scored.GetProperty("eventCount").GetInt64());
+        }
 
         using (var drop = await admin.PostAsync("/v1/admin/dead-letters/drop?max=10", null))
         {

@@ -58,6 +58,92 @@ public sealed class SqsStreamAdapterTests(LocalAwsFixture aws)
     }
 
     [Fact]
+    public async Task Concurrent_publishes_share_messages_and_a_message_is_deleted_only_once_every_batch_in_it_was_delivered()
+    {
+        var options = SqsAdapterHarness.Options(aws);
+        options.QueueCount = 1;
+        options.VisibilityTimeout = TimeSpan.FromSeconds(30);
+        await using var sqs = await SqsAdapterHarness.StartAsync(options);
+        var queueId = sqs.Mapper.GetAllQueues().Single();
+        var queueUrl = (await sqs.Queue(queueId)).Url;
+        var streams = Enumerable.Range(0, 200).Select(i => StreamId.Create("packed", $"s{i}")).ToList();
+
+        await Task.WhenAll(streams.Select(stream => sqs.Send(stream, $"{stream.GetKeyAsString()}/a", $"{stream.GetKeyAsString()}/b")));
+
+        var messages = await SqsAdapterHarness.MessagesIn(aws, queueUrl);
+        Assert.True(messages < streams.Count / 4, $"200 concurrent publishes took {messages} messages");
+        var received = (await sqs.ReceiveAsync(streams.Count, Within))[queueId];
+        Assert.Equal(streams.Count, received.Count);
+        foreach (var stream in streams)
+        {
+            var key = stream.GetKeyAsString();
+            Assert.Equal([$"{key}/a", $"{key}/b"], Assert.Single(received, b => b.StreamId == stream).GetEvents<string>().Select(e => e.Item1));
+        }
+
+        // Delivered one at a time in token order (as the cache releases them): a message goes when its last batch
+        // does, not before. 200 batches in fewer than 50 messages: most deliveries must leave their message held.
+        var receiver = sqs.Receivers[queueId];
+        var inTokenOrder = received.OrderBy(b => b.SequenceToken).ToList();
+        var heldBack = 0;
+        for (var i = 0; i < inTokenOrder.Count; i++)
+        {
+            var before = receiver.InFlightCount;
+            await receiver.MessagesDeliveredAsync([inTokenOrder[i]], CancellationToken.None);
+            Assert.InRange(before - receiver.InFlightCount, 0, 1);
+            heldBack += before == receiver.InFlightCount ? 1 : 0;
+            if (i % 20 == 0)
+            {
+                Assert.Equal(receiver.InFlightCount, await SqsAdapterHarness.MessagesIn(aws, queueUrl));
+            }
+        }
+
+        Assert.Equal(streams.Count - messages, heldBack);
+        Assert.Equal(0, await SqsAdapterHarness.MessagesIn(aws, queueUrl));
+        Assert.Equal(0, receiver.InFlightCount);
+    }
+
+    [Fact]
+    public async Task A_message_one_of_whose_batches_failed_is_given_up_whole_and_comes_back_with_all_its_batches()
+    {
+        var options = SqsAdapterHarness.Options(aws);
+        options.QueueCount = 1;
+        await using var sqs = await SqsAdapterHarness.StartAsync(options);
+        var queueId = sqs.Mapper.GetAllQueues().Single();
+        var queueUrl = (await sqs.Queue(queueId)).Url;
+        var streams = Enumerable.Range(0, 100).Select(i => StreamId.Create("given-up", $"s{i}")).ToList();
+        await Task.WhenAll(streams.Select(stream => sqs.Send(stream, stream.GetKeyAsString())));
+        var inTokenOrder = (await sqs.ReceiveAsync(streams.Count, Within))[queueId].OrderBy(b => b.SequenceToken).ToList();
+        var receiver = sqs.Receivers[queueId];
+
+        // Delivered in token order until one delivery leaves its message held: the next batch is of the same message.
+        var i = 0;
+        while (true)
+        {
+            var before = receiver.InFlightCount;
+            await receiver.MessagesDeliveredAsync([inTokenOrder[i]], CancellationToken.None);
+            if (receiver.InFlightCount == before)
+            {
+                break;
+            }
+
+            i++;
+        }
+
+        // The cache releases what was delivered and leaves out a failed batch: that next one.
+        var failed = inTokenOrder[i + 1];
+        await receiver.MessagesDeliveredAsync(inTokenOrder[(i + 2)..], CancellationToken.None);
+
+        Assert.Equal(1, await SqsAdapterHarness.MessagesIn(aws, queueUrl));
+        Assert.Equal(0, sqs.Receivers[queueId].InFlightCount);
+        var again = await sqs.ReceiveAsync(1, options.VisibilityTimeout + Within);
+        var redelivered = again[queueId];
+        Assert.Contains(redelivered, b => b.StreamId == failed.StreamId);
+        Assert.Contains(redelivered, b => b.StreamId == inTokenOrder[i].StreamId);
+        await sqs.DeliverAsync(again);
+        Assert.Equal(0, await SqsAdapterHarness.MessagesIn(aws, queueUrl));
+    }
+
+    [Fact]
     public async Task A_batch_over_the_size_limit_is_split_in_order_and_an_event_over_it_travels_through_S3()
     {
         var options = SqsAdapterHarness.Options(aws);

@@ -66,6 +66,15 @@ public interface IUserGrain : IGrainWithStringKey
     Task<bool> ClaimDelivery(string campaignId, string coachingId, TimeSpan limit, long atMs);
 
     /// <summary>
+    /// The stream provider asks before it deletes the messages of batches this user was delivered: the user writes
+    /// what it has not written yet, and answers true when every batch of <paramref name="sequenceNumbers"/> (their
+    /// stream sequence numbers) was applied by this activation and is now written; false when it cannot vouch for
+    /// one (a new activation never saw it: the provider delivers it again, and events already counted are dropped).
+    /// A failed write throws, and the provider asks again later.
+    /// </summary>
+    Task<bool> ConfirmPersisted(List<long> sequenceNumbers);
+
+    /// <summary>
     /// A coaching this user started has ended (and reported a failure if it failed): the user's watch lets it go.
     /// One-way: the coaching does not wait on a busy user; a lost call only leaves the id to the next watch tick.
     /// </summary>

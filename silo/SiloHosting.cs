@@ -195,6 +195,7 @@ public static class SiloHosting
                 o.CreateIfNotExists = create;
             }));
             streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly);
+            streams.WriteUsersBehind();
         });
         silo.Services.AddSingleton(services => SqsDeadLetters.Create(services, SecurityEventStreams.ProviderName));
         silo.AddDashboard();

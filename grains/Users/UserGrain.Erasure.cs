@@ -32,10 +32,14 @@ public sealed partial class UserGrain
 
         _watching = false;
         _unsaved = false;
+        // Written behind or not, nothing of the user is written again on deactivation.
+        _dirty = false;
         if (state.RecordExists)
         {
             await state.ClearStateAsync();
         }
+
+        state.State = new();
 
         _seen.Clear();
         // Nothing of the user stays in memory: a later event activates a user that starts from zero.

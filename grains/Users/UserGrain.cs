@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Providers.Streams.Common;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 using SecurityCoach.Campaigns;
@@ -263,7 +264,11 @@ public sealed record PendingCoachingStart([property: Id(0)] string CoachingId, [
 ///   coachings it decided on (the outbox, <see cref="UserState.PendingStarts"/>); they are started after it and leave
 ///   the outbox once started (grains/README.md, "Acknowledge after durable, start from an outbox"). A batch that fails
 ///   midway deactivates the grain, so its redelivery meets the last written state, not a half-scored one.
-/// - One write per batch: a batch is all the events one request had for this user.
+/// - One write per batch (a batch is all the events one request had for this user), or, with
+///   <see cref="UserStateOptions.WriteBehind"/>, one per batch that starts a coaching and otherwise one per
+///   <see cref="ConfirmPersisted"/>: the stream provider deletes a message only after the user confirmed it, so a batch
+///   is still acknowledged only once its state is written. A crash before the write loses the activation's unwritten
+///   batches and their messages come back; the next activation, reading the last written state, counts them once.
 /// - A campaign's delivery limit is claimed when the event is scored, in event order, in the batch's write: of two
 ///   events inside one limit window, the first one's coaching is the one delivered.
 /// - Each batch tells the silo's <see cref="ProcessingLag"/> how long it waited in the stream, which is what ingest's
@@ -284,6 +289,7 @@ public sealed partial class UserGrain(
     TimeProvider time,
     CoachingStartLimiter startLimiter,
     IOptions<RiskOptions> riskOptions,
+    IOptions<UserStateOptions> stateOptions,
     IAuditLog audit,
     ILogger<UserGrain> logger)
     : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<SecurityEventBatch>, IRemindable
@@ -304,9 +310,18 @@ public sealed partial class UserGrain(
 
     private static readonly JsonDocumentOptions EventJson = new() { MaxDepth = SecurityEvent.MaxJsonDepth };
 
+    /// <summary>Sequence numbers of unconfirmed batches an activation remembers; older ones are forgotten (and redelivered).</summary>
+    private const int MaxUnconfirmed = 4096;
+
     private string _tenantId = "";
     private string _userKey = "";
     private HashSet<ulong> _seen = [];
+
+    /// <summary>With write-behind: scored batches changed the state since the last write.</summary>
+    private bool _dirty;
+
+    /// <summary>With write-behind: sequence numbers of the batches this activation applied and the provider has not confirmed.</summary>
+    private readonly List<long> _unconfirmed = [];
 
     /// <summary>True once this activation has registered the watch reminder.</summary>
     private bool _watching;
@@ -353,10 +368,62 @@ public sealed partial class UserGrain(
         {
             // The batch was not acknowledged and will be delivered again, but this activation's state already
             // holds part of it (ids marked seen, counts moved): scoring the redelivery here would skip those
-            // events. A fresh activation re-reads the last written state, so the redelivery counts them once.
+            // events. A fresh activation re-reads the last written state, so the redelivery counts them once. Nor is
+            // what it holds unwritten written on deactivation: the batches behind it come back too.
+            _dirty = false;
+            _unconfirmed.Clear();
             DeactivateOnIdle();
             throw;
         }
+
+        if (stateOptions.Value.WriteBehind && token is EventSequenceTokenV2 applied)
+        {
+            if (_unconfirmed.Count >= MaxUnconfirmed)
+            {
+                _unconfirmed.RemoveRange(0, MaxUnconfirmed / 2);
+            }
+
+            _unconfirmed.Add(applied.SequenceNumber);
+        }
+    }
+
+    public async Task<bool> ConfirmPersisted(List<long> sequenceNumbers)
+    {
+        if (_dirty)
+        {
+            await WriteAsync();
+        }
+
+        var all = true;
+        foreach (var sequenceNumber in sequenceNumbers)
+        {
+            all &= _unconfirmed.Remove(sequenceNumber);
+        }
+
+        return all;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_dirty)
+        {
+            try
+            {
+                // Not needed for correctness (unconfirmed messages come back), but it spares their redelivery.
+                await WriteAsync();
+            }
+            catch (Exception e)
+            {
+                LogDeactivationWriteFailed(e, _tenantId, _userKey);
+            }
+        }
+    }
+
+    /// <summary>Writes the whole state, which holds every batch applied so far.</summary>
+    private async Task WriteAsync()
+    {
+        await state.WriteStateAsync();
+        _dirty = false;
     }
 
     private async Task Score(SecurityEventBatch item)
@@ -443,9 +510,16 @@ public sealed partial class UserGrain(
             await WatchCoachings();
         }
 
+        if (starts is null && stateOptions.Value.WriteBehind)
+        {
+            _dirty = true;
+            UserGrainMetrics.Scored.Add(scored);
+            return;
+        }
+
         await IndexUnlistedCoachings();
         _unsaved = false;
-        await state.WriteStateAsync();
+        await WriteAsync();
         UserGrainMetrics.Scored.Add(scored);
         if (starts is not null)
         {
@@ -506,7 +580,7 @@ public sealed partial class UserGrain(
         {
             _startRetryDelay = FirstStartRetry;
             _unsaved = false;
-            await state.WriteStateAsync();
+            await WriteAsync();
         }
         else
         {
@@ -545,7 +619,7 @@ public sealed partial class UserGrain(
             // No batch ran meanwhile (this grain is not reentrant), so the list is still the snapshot.
             s.WatchedCoachings = new(keep);
             _unsaved = false;
-            await state.WriteStateAsync();
+            await WriteAsync();
         }
 
         if (s.WatchedCoachings.Count == 0 && await this.GetReminder(WatchReminder) is { } reminder)
@@ -670,7 +744,7 @@ public sealed partial class UserGrain(
             case DeliveryClaim.Held:
                 return true;
             case DeliveryClaim.Taken:
-                await state.WriteStateAsync();
+                await WriteAsync();
                 return true;
             default:
                 return false;
@@ -726,11 +800,14 @@ public sealed partial class UserGrain(
         }
 
         state.State.Preferences = preferences;
-        await state.WriteStateAsync();
+        await WriteAsync();
         return [];
     }
 
     public Task<UserPreferences> GetPreferences() => Task.FromResult(state.State.Preferences ?? new UserPreferences(null, null));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User grain {TenantId}/{UserKey} could not write its state on deactivation; its unconfirmed batches will be delivered again")]
+    private partial void LogDeactivationWriteFailed(Exception exception, string tenantId, string userKey);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "User grain {TenantId}/{UserKey} received event {EventId} of {OtherTenant}/{OtherUser}; dropped")]
     private partial void LogForeignEvent(string tenantId, string userKey, string otherTenant, string otherUser, string eventId);

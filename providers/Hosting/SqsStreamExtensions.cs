@@ -61,6 +61,18 @@ public sealed class SiloSqsStreamConfigurator : SiloPersistentStreamConfigurator
         return this;
     }
 
+    /// <summary>
+    /// Deletes a delivered message only once <typeparamref name="TGate"/> confirms that its consumers persisted it
+    /// (<see cref="ISqsAcknowledgementGate"/>), every <see cref="SqsStreamOptions.AcknowledgeInterval"/>: for consumers that
+    /// write their state behind the stream.
+    /// </summary>
+    public SiloSqsStreamConfigurator AcknowledgeThrough<TGate>()
+        where TGate : class, ISqsAcknowledgementGate
+    {
+        ConfigureDelegate(services => services.AddKeyedSingleton<ISqsAcknowledgementGate, TGate>(Name));
+        return this;
+    }
+
     /// <summary>Batches each queue's cache holds (default 4096); a smaller cache acknowledges sooner.</summary>
     public SiloSqsStreamConfigurator ConfigureCache(int cacheSize = SimpleQueueCacheOptions.DEFAULT_CACHE_SIZE)
     {

@@ -37,9 +37,11 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
         OwnedClient<IAmazonS3>? s3,
         Serializer serializer,
         ILoggerFactory loggerFactory,
-        TimeProvider time)
+        TimeProvider time,
+        ISqsAcknowledgementGate? gate = null)
     {
         Name = name;
+        Gate = gate;
         Options = options;
         _sqs = sqs;
         _s3 = s3;
@@ -64,6 +66,9 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
 
     internal IAmazonSQS Sqs => _sqs.Client;
 
+    /// <summary>Confirms that consumers persisted what they were delivered before messages are deleted; none: deleted on delivery.</summary>
+    internal ISqsAcknowledgementGate? Gate { get; }
+
     /// <summary>Receivers initialized and not shut down: the queues this silo reads now.</summary>
     internal int ActiveReceivers => Volatile.Read(ref _activeReceivers);
 
@@ -81,7 +86,8 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
             s3,
             services.GetRequiredService<Serializer>(),
             services.GetRequiredService<ILoggerFactory>(),
-            services.GetService<TimeProvider>() ?? TimeProvider.System);
+            services.GetService<TimeProvider>() ?? TimeProvider.System,
+            services.GetKeyedService<ISqsAcknowledgementGate>(name));
     }
 
     public Task<IQueueAdapter> CreateAdapter() => CreateAdapter(CancellationToken.None);

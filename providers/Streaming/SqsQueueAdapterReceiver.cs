@@ -14,11 +14,19 @@ namespace SecurityCoach.Providers.Aws.Streaming;
 /// received twice; on shutdown whatever was not delivered is made visible again at once for the next owner.
 /// A body that cannot be read is logged and left alone: it comes back after the visibility timeout until the
 /// queue's redrive policy moves it to the dead-letter queue.
+/// With an acknowledgement gate (<see cref="ISqsAcknowledgementGate"/>) a delivered message is not deleted at once: every
+/// <see cref="SqsStreamOptions.AcknowledgeInterval"/> the gate is asked whether the consumers of its batches have
+/// persisted them; confirmed messages are deleted, those a consumer cannot vouch for are released for redelivery, and
+/// those it could not answer for stay invisible (the heartbeat goes on) until a later round. While
+/// <see cref="MaxAwaitingConfirmation"/> messages wait, nothing more is received.
 /// </summary>
 internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, IDisposable
 {
     private const int MaxMessagesPerReceive = 10;
     private const string ReceiveCountAttribute = "ApproximateReceiveCount";
+
+    /// <summary>Delivered messages that may wait for confirmation at once; past it the receiver stops receiving (backpressure).</summary>
+    internal const int MaxAwaitingConfirmation = 1024;
 
     private readonly SqsQueueAdapterFactory _factory;
     private readonly QueueId _queueId;
@@ -28,8 +36,12 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
     private readonly object _lock = new();
     private readonly Dictionary<string, InFlight> _byMessageId = [];
     private readonly Dictionary<IBatchContainer, InFlight> _byBatch = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>With a gate: messages whose batches were all delivered, waiting for their consumers to confirm them.</summary>
+    private readonly List<InFlight> _awaiting = [];
     private SqsQueue? _queue;
     private Task _heartbeat = Task.CompletedTask;
+    private Task _acknowledging = Task.CompletedTask;
     private Task _abandoned = Task.CompletedTask;
     private long _lastSequence;
 
@@ -67,6 +79,11 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
         // Tokens grow across receiver incarnations (the queue moves between silos): they start from the clock.
         _lastSequence = _time.GetUtcNow().UtcTicks;
         _heartbeat = Task.Run(HeartbeatAsync, CancellationToken.None);
+        if (_factory.Gate is not null)
+        {
+            _acknowledging = Task.Run(AcknowledgeLoopAsync, CancellationToken.None);
+        }
+
         _factory.ReceiverStarted();
     }
 
@@ -74,7 +91,7 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
 
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount, CancellationToken cancellationToken)
     {
-        if (_queue is not { } queue || _stopping.IsCancellationRequested || maxCount == 0)
+        if (_queue is not { } queue || _stopping.IsCancellationRequested || maxCount == 0 || AwaitingCount >= MaxAwaitingConfirmation)
         {
             return [];
         }
@@ -188,8 +205,16 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
                     newest = Math.Max(newest, SequenceOf(batch));
                     if (--entry.Undelivered == 0)
                     {
-                        _byMessageId.Remove(entry.MessageId);
-                        delivered.Add(entry);
+                        if (_factory.Gate is null)
+                        {
+                            _byMessageId.Remove(entry.MessageId);
+                            delivered.Add(entry);
+                        }
+                        else
+                        {
+                            // Still held (and kept invisible) until its consumers confirm it.
+                            _awaiting.Add(entry);
+                        }
                     }
                 }
             }
@@ -222,9 +247,25 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
             LogDeliveryFailed(_logger, _factory.Name, queue.Name, entry.MessageId, stream);
         }
 
-        for (var i = 0; i < delivered.Count; i += MaxMessagesPerReceive)
+        await DeleteAsync(queue, delivered, cancellationToken);
+    }
+
+    private int AwaitingCount
+    {
+        get
         {
-            var chunk = delivered.GetRange(i, Math.Min(MaxMessagesPerReceive, delivered.Count - i));
+            lock (_lock)
+            {
+                return _awaiting.Count;
+            }
+        }
+    }
+
+    private async Task DeleteAsync(SqsQueue queue, List<InFlight> messages, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < messages.Count; i += MaxMessagesPerReceive)
+        {
+            var chunk = messages.GetRange(i, Math.Min(MaxMessagesPerReceive, messages.Count - i));
             var response = await _factory.Sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
             {
                 QueueUrl = queue.Url,
@@ -243,6 +284,133 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
                 {
                     await DeleteOffloadedQuietlyAsync(offloaded, queue.Name);
                 }
+            }
+        }
+    }
+
+    private async Task AcknowledgeLoopAsync()
+    {
+        using var timer = new PeriodicTimer(Options.AcknowledgeInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                await ConfirmAsync(_stopping.Token);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Shutdown confirms once more, then releases what is left.
+        }
+    }
+
+    /// <summary>One round with the gate: deletes what its consumers confirmed, releases what they cannot vouch for, keeps the rest.</summary>
+    private async Task ConfirmAsync(CancellationToken cancellationToken)
+    {
+        if (_queue is not { } queue || _factory.Gate is not { } gate)
+        {
+            return;
+        }
+
+        List<InFlight> awaiting;
+        lock (_lock)
+        {
+            if (_awaiting.Count == 0)
+            {
+                return;
+            }
+
+            awaiting = [.. _awaiting];
+            _awaiting.Clear();
+        }
+
+        var byStream = new Dictionary<StreamId, List<long>>();
+        foreach (var entry in awaiting)
+        {
+            foreach (var batch in entry.Batches)
+            {
+                if (!byStream.TryGetValue(batch.StreamId, out var sequences))
+                {
+                    byStream[batch.StreamId] = sequences = [];
+                }
+
+                sequences.Add(SequenceOf(batch));
+            }
+        }
+
+        IReadOnlyDictionary<StreamId, bool> answers;
+        try
+        {
+            // Within a quarter of the visibility timeout, so the heartbeat still has the rest of it.
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(Options.VisibilityTimeout / 4);
+            answers = await gate.PersistAsync(byStream, limit.Token);
+        }
+        catch (Exception e)
+        {
+            LogConfirmFailed(_logger, e, _factory.Name, queue.Name, awaiting.Count);
+            answers = new Dictionary<StreamId, bool>();
+        }
+
+        var confirmed = new List<InFlight>();
+        var refused = new List<InFlight>();
+        var unanswered = new List<InFlight>();
+        foreach (var entry in awaiting)
+        {
+            var verdict = true;
+            foreach (var batch in entry.Batches)
+            {
+                if (!answers.TryGetValue(batch.StreamId, out var persisted))
+                {
+                    unanswered.Add(entry);
+                    verdict = false;
+                    break;
+                }
+
+                if (!persisted)
+                {
+                    refused.Add(entry);
+                    verdict = false;
+                    break;
+                }
+            }
+
+            if (verdict)
+            {
+                confirmed.Add(entry);
+            }
+        }
+
+        lock (_lock)
+        {
+            foreach (var entry in confirmed.Concat(refused))
+            {
+                _byMessageId.Remove(entry.MessageId);
+            }
+
+            _awaiting.AddRange(unanswered);
+        }
+
+        try
+        {
+            await DeleteAsync(queue, confirmed, CancellationToken.None);
+        }
+        catch (Exception e) when (e is AmazonSQSException or HttpRequestException or OperationCanceledException)
+        {
+            // They come back after the visibility timeout, and their consumers drop what they already have.
+            LogConfirmedDeleteFailed(_logger, e, _factory.Name, queue.Name, confirmed.Count);
+        }
+
+        if (refused.Count > 0)
+        {
+            LogRefused(_logger, _factory.Name, queue.Name, refused.Count);
+            try
+            {
+                await ChangeVisibilityAsync(queue, refused, TimeSpan.Zero, CancellationToken.None);
+            }
+            catch (Exception e) when (e is AmazonSQSException or HttpRequestException or OperationCanceledException)
+            {
+                LogReleaseFailed(_logger, e, _factory.Name, queue.Name, refused.Count);
             }
         }
     }
@@ -271,6 +439,14 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
             // The heartbeat ends by cancellation.
         }
 
+        await _acknowledging;
+        using (var lastRound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            // What the consumers have persisted by now is deleted rather than delivered again by the next owner.
+            lastRound.CancelAfter(timeout / 2);
+            await ConfirmAsync(lastRound.Token);
+        }
+
         try
         {
             await _abandoned.WaitAsync(timeout, cancellationToken);
@@ -286,6 +462,7 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
             held = [.. _byMessageId.Values];
             _byMessageId.Clear();
             _byBatch.Clear();
+            _awaiting.Clear();
         }
 
         if (_queue is { } queue && held.Count > 0)
@@ -478,6 +655,15 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SQS stream provider {Provider}: could not release {Count} undelivered messages on queue {Queue}; they return after the visibility timeout")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string provider, string queue, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS stream provider {Provider}: the acknowledgement gate did not answer for {Count} delivered messages on queue {Queue}; they stay invisible and are asked about again")]
+    private static partial void LogConfirmFailed(ILogger logger, Exception exception, string provider, string queue, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS stream provider {Provider}: could not delete {Count} confirmed messages from queue {Queue}; they will be delivered again")]
+    private static partial void LogConfirmedDeleteFailed(ILogger logger, Exception exception, string provider, string queue, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SQS stream provider {Provider}: consumers could not vouch for {Count} delivered messages on queue {Queue} (a new activation?); released for redelivery")]
+    private static partial void LogRefused(ILogger logger, string provider, string queue, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SQS stream provider {Provider}: could not delete the S3 object {Key} of a delivered message on queue {Queue}")]
     private static partial void LogOrphanedObject(ILogger logger, Exception exception, string provider, string queue, string key);

@@ -57,6 +57,13 @@ public sealed class SqsStreamOptions
     /// </summary>
     public TimeSpan StreamRegistrationGrace { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// With an acknowledgement gate (<see cref="ISqsAcknowledgementGate"/>): how often a receiver asks it to confirm the
+    /// messages delivered since, and deletes those confirmed. Longer means fewer consumer writes, and messages held
+    /// invisible for longer.
+    /// </summary>
+    public TimeSpan AcknowledgeInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Bucket for events larger than <see cref="MaxMessageBytes"/>; unset means sending one fails with a clear error.</summary>
     public string? S3BucketName { get; set; }
 
@@ -72,7 +79,7 @@ public sealed class SqsStreamOptions
     /// <summary>
     /// Reads <c>AWS:Region</c>, <c>AWS:S3:ServiceURL</c>, <c>AWS:S3:BucketName</c> and the <c>AWS:SQS</c> section, whose keys
     /// are this class's property names (<c>ServiceURL</c>, <c>QueueNamePrefix</c>, <c>QueueCount</c>, <c>MaxMessageBytes</c>,
-    /// <c>VisibilityTimeout</c>, <c>ReceiveWaitTime</c>, <c>SendTimeout</c>, <c>MaxReceiveCount</c>, <c>S3BucketName</c>, <c>CreateIfNotExists</c>).
+    /// <c>VisibilityTimeout</c>, <c>ReceiveWaitTime</c>, <c>SendTimeout</c>, <c>AcknowledgeInterval</c>, <c>MaxReceiveCount</c>, <c>S3BucketName</c>, <c>CreateIfNotExists</c>).
     /// Keys that are absent leave the current values.
     /// </summary>
     public SqsStreamOptions ReadConfiguration(IConfiguration configuration)
@@ -87,6 +94,7 @@ public sealed class SqsStreamOptions
         ReceiveWaitTime = Duration(sqs, "ReceiveWaitTime") ?? ReceiveWaitTime;
         MaxReceiveCount = Int(sqs, "MaxReceiveCount") ?? MaxReceiveCount;
         SendTimeout = Duration(sqs, "SendTimeout") ?? SendTimeout;
+        AcknowledgeInterval = Duration(sqs, "AcknowledgeInterval") ?? AcknowledgeInterval;
         S3BucketName = sqs["S3BucketName"] ?? configuration["AWS:S3:BucketName"] ?? S3BucketName;
         S3ServiceURL = configuration["AWS:S3:ServiceURL"] ?? S3ServiceURL;
         CreateIfNotExists = sqs["CreateIfNotExists"] is { } create ? bool.Parse(create) : CreateIfNotExists;
@@ -139,6 +147,11 @@ public sealed partial class SqsStreamOptionsValidator(SqsStreamOptions options, 
         if (options.SendTimeout <= TimeSpan.Zero || options.SendTimeout > TimeSpan.FromMinutes(5))
         {
             problems.Add("SendTimeout must be more than 0 and at most 5 minutes");
+        }
+
+        if (options.AcknowledgeInterval < TimeSpan.FromMilliseconds(10) || options.AcknowledgeInterval > options.VisibilityTimeout / 2)
+        {
+            problems.Add("AcknowledgeInterval must be at least 10 ms and at most half the VisibilityTimeout");
         }
 
         if (options.MaxReceiveCount is < 1 or > 1000)

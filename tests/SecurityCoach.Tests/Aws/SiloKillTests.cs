@@ -4,6 +4,7 @@ using Orleans.Configuration;
 using Orleans.TestingHost;
 using SecurityCoach.Providers.Aws.Hosting;
 using SecurityCoach.Providers.Aws.Streaming;
+using SecurityCoach.Silo;
 using SecurityCoach.Tests.Infrastructure;
 using SecurityCoach.Tests.Pipeline;
 using Xunit.Abstractions;
@@ -12,7 +13,8 @@ namespace SecurityCoach.Tests.Aws;
 
 /// <summary>
 /// Three silos on our providers only — DynamoDB membership (no test membership), grain state and reminders, SQS
-/// streams — running the SecurityCoach grains; one silo is killed while events stream in.
+/// streams with the user grains writing behind them (as the AWS profiles run) — running the SecurityCoach grains; one
+/// silo is killed while events stream in.
 /// </summary>
 [Collection(LocalAwsCollection.Name)]
 public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
@@ -44,22 +46,7 @@ public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
             Assert.Empty(put.Errors);
 
             var provider = cluster.Client.GetStreamProvider(SecurityEventStreams.ProviderName);
-            async Task PublishRange(int from, int to)
-            {
-                using var gate = new SemaphoreSlim(Concurrency);
-                var sends = new List<Task>();
-                for (var n = from; n < to; n++)
-                {
-                    await gate.WaitAsync();
-                    var user = $"user{n % Users}";
-                    var e = TestEvents.Detection(tenantId, user, $"kill-{n}");
-                    sends.Add(provider.GetStream<SecurityEventBatch>(SecurityEventStreams.ForUser(tenantId, user))
-                        .OnNextAsync(new SecurityEventBatch([e]))
-                        .ContinueWith(t => { gate.Release(); t.GetAwaiter().GetResult(); }, TaskScheduler.Default));
-                }
-
-                await Task.WhenAll(sends);
-            }
+            Task PublishRange(int from, int to) => Publish(provider, tenantId, from, to);
 
             await PublishRange(0, Events / 2);
             var victim = cluster.SecondarySilos[0];
@@ -182,6 +169,57 @@ public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_silo_killed_while_its_users_hold_batches_not_yet_written_loses_none_of_them_and_scores_each_once()
+    {
+        var cluster = ClusterBuilder(maxAttempts: 4).Build();
+        try
+        {
+            await cluster.DeployAsync();
+            // No campaign: no batch starts a coaching, so every one is written behind the stream, at the next confirmation.
+            var tenantId = TestEvents.NewTenantId();
+            Assert.Equal(TenantCreation.Created, await cluster.Client.GetGrain<ITenantGrain>(tenantId).Create("Behind", Api.Auth.ApiKeys.Hash("behind key")));
+            var provider = cluster.Client.GetStreamProvider(SecurityEventStreams.ProviderName);
+            // Activated from the client, so users spread over the silos whatever silo reads their queue: the killed
+            // silo holds unwritten batches whose messages survivors hold, and survivors must not delete those.
+            await EventCounts(cluster, tenantId);
+
+            await Publish(provider, tenantId, 0, Events / 2);
+            // At once: the victim's users hold what they were delivered in memory, its messages still unconfirmed.
+            await cluster.KillSiloAsync(cluster.SecondarySilos[0]);
+            await Publish(provider, tenantId, Events / 2, Events);
+
+            await Eventually.Until(() => EventCounts(cluster, tenantId), c => c >= Events, "every event scored", TimeSpan.FromSeconds(90));
+            // Unconfirmed messages of the killed silo have had their visibility timeout to come back.
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            var counts = await EventCounts(cluster, tenantId);
+            output.WriteLine($"{Events} events: counted {counts}");
+            Assert.Equal(Events, counts);
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private static async Task Publish(Orleans.Streams.IStreamProvider provider, string tenantId, int from, int to)
+    {
+        using var gate = new SemaphoreSlim(Concurrency);
+        var sends = new List<Task>();
+        for (var n = from; n < to; n++)
+        {
+            await gate.WaitAsync();
+            var user = $"user{n % Users}";
+            var e = TestEvents.Detection(tenantId, user, $"kill-{n}");
+            sends.Add(provider.GetStream<SecurityEventBatch>(SecurityEventStreams.ForUser(tenantId, user))
+                .OnNextAsync(new SecurityEventBatch([e]))
+                .ContinueWith(t => { gate.Release(); t.GetAwaiter().GetResult(); }, TaskScheduler.Default));
+        }
+
+        await Task.WhenAll(sends);
+    }
+
     /// <summary>Three silos on our providers, with their own tables and queues; retries 500 ms apart (2 s of workflow time, clock ×4).</summary>
     private TestClusterBuilder ClusterBuilder(int maxAttempts)
     {
@@ -264,6 +302,7 @@ public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
             {
                 streams.ConfigureSqs(options => options.Configure(o => Sqs(o, configuration)));
                 streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly);
+                streams.WriteUsersBehind();
             });
             // Declared dead within seconds of its death, not the default half minute.
             siloBuilder.Configure<ClusterMembershipOptions>(o =>

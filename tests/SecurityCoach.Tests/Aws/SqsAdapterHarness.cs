@@ -57,7 +57,7 @@ internal sealed class SqsAdapterHarness : IAsyncDisposable
 
     public static string NewName() => $"sqs-{Guid.NewGuid():N}";
 
-    public static async Task<SqsAdapterHarness> StartAsync(SqsStreamOptions options, string? name = null)
+    public static async Task<SqsAdapterHarness> StartAsync(SqsStreamOptions options, string? name = null, ISqsAcknowledgementGate? gate = null)
     {
         name ??= NewName();
         new SqsStreamOptionsValidator(options, name).ValidateConfiguration();
@@ -72,7 +72,8 @@ internal sealed class SqsAdapterHarness : IAsyncDisposable
             DynamoDBClients.S3(services, name, options.S3ServiceURL, options.Region, options.Credentials),
             Serializer,
             NullLoggerFactory.Instance,
-            TimeProvider.System);
+            TimeProvider.System,
+            gate);
         var adapter = await factory.CreateAdapter(CancellationToken.None);
         var receivers = new Dictionary<QueueId, SqsQueueAdapterReceiver>();
         foreach (var queueId in factory.GetStreamQueueMapper().GetAllQueues())

@@ -33,7 +33,8 @@ public sealed record LoadOptions
           --warmup S            seconds of load before measuring (default 5)
           --duration S          seconds measured (default 20)
           --max-events N        stop sending after N events in all, warm-up included (default: no bound but time)
-          --drain S             seconds to wait after the last request for outstanding deliveries (default 15)
+          --drain S             seconds to wait after the last request for outstanding deliveries and, with the silo in
+                                this process, for every accepted event to be scored (default 15)
           --coaching C          local, aws-local: what each event leads to: webhook (a coaching delivered to the
                                 generator's webhook, the default: what the targets are measured with), test-mode (a
                                 coaching whose campaign is in test mode: its workflow runs, nothing is sent) or none

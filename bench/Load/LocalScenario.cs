@@ -18,8 +18,8 @@ namespace SecurityCoach.Benchmarks.Load;
 /// received by the webhook. <paramref name="emulators"/>, when the run started them, adds their CPU to the report;
 /// <paramref name="calls"/> the HTTP calls of the measured window.
 /// With <c>--coaching test-mode</c> the campaign is in test mode (the coaching runs, nothing is sent) and with
-/// <c>none</c> there is no campaign: nothing arrives at the webhook, so instead of the drain the run checks the
-/// busiest user of the first tenant (its view: events counted, coachings Simulated or none), and end-to-end
+/// <c>none</c> there is no campaign: nothing arrives at the webhook, so after the drain (which then waits for the
+/// events to be scored, when it can count them) the run checks the busiest user of the first tenant (its view: events counted, coachings Simulated or none), and end-to-end
 /// latency is not measured.
 /// With <c>--coach-fraction F</c> below 1 the campaign coaches only the events <see cref="EventFactory.IsCoached(long)"/>
 /// picks (by device); the others match no campaign and are only scored. Deliveries, e2e latency and missing
@@ -118,7 +118,6 @@ public sealed class LocalScenario(
         }
 
         var final = meters?.Take();
-
         var drainSeconds = DeliveryLedger.MillisecondsSince(drainStart, Stopwatch.GetTimestamp()) / 1000;
         // Coachings still on their way when the drain ends count as missing, and must not change the figures being read.
         await sink.StopAsync();

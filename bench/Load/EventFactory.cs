@@ -12,15 +12,26 @@ public sealed record IngestBatch(int Tenant, string Vendor, long FirstSeq, int C
 /// <summary>
 /// Builds ingest requests from the vendor samples. Each event's vendor id ends with its sequence number (decimal), so
 /// the webhook that receives its coaching finds the event's send time from the <c>eventId</c> alone. The user of
-/// each event is drawn from a Zipf distribution over the tenant's users: a few users cause most events.
+/// each event is drawn from a Zipf distribution over the tenant's users: a few users cause most events. With
+/// <c>--coach-fraction</c> below 1, an event is on the device <see cref="CoachedHost"/> when <see cref="IsCoached(long)"/>
+/// says so (a function of the seed and the sequence number) and on <see cref="ScoredOnlyHost"/> otherwise, so a
+/// campaign can coach exactly those events by their <c>device.hostname</c>.
 /// </summary>
 public sealed class EventFactory
 {
+    /// <summary>The device of coached events: the samples' own hostname, so with every event coached nothing changes.</summary>
+    public const string CoachedHost = "LAPTOP-17";
+
+    /// <summary>The device of events no campaign matches (<c>--coach-fraction</c> below 1).</summary>
+    public const string ScoredOnlyHost = "LAPTOP-18";
+
     private readonly Template[] _vendors;
     private readonly double[] _vendorCdf;
     private readonly double[] _userCdf;
     private readonly byte[][] _tenantDomains;
     private readonly int _batchSize;
+    private readonly int _seed;
+    private readonly double _coachFraction;
 
     public EventFactory(LoadOptions options, IReadOnlyList<string> tenantIds)
     {
@@ -30,9 +41,30 @@ public sealed class EventFactory
         _userCdf = Cdf([.. Enumerable.Range(1, usersPerTenant).Select(rank => 1 / Math.Pow(rank, options.ZipfExponent))]);
         _tenantDomains = [.. tenantIds.Select(t => Encoding.UTF8.GetBytes(Domain(t)))];
         _batchSize = options.BatchSize;
+        _seed = options.Seed;
+        _coachFraction = options.CoachFraction;
     }
 
     public int BatchSize => _batchSize;
+
+    /// <summary>Whether event <paramref name="seq"/> is one a campaign coaches: a hash of seed and sequence number below the fraction.</summary>
+    public bool IsCoached(long seq) => IsCoached(_seed, seq, _coachFraction);
+
+    /// <inheritdoc cref="IsCoached(long)"/>
+    public static bool IsCoached(int seed, long seq, double fraction)
+    {
+        if (fraction >= 1)
+        {
+            return true;
+        }
+
+        // SplitMix64's finalizer: consecutive sequence numbers give unrelated, evenly spread values.
+        var z = unchecked((ulong)seq + ((ulong)(uint)seed << 32) + 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        z ^= z >> 31;
+        return (z >> 11) * (1.0 / (1UL << 53)) < fraction;
+    }
 
     /// <summary>The account of the user of Zipf rank <paramref name="rank"/> (1: the busiest) in a tenant, as events name it.</summary>
     public static string UserKey(int rank, string tenantId) => $"user{rank}@{Domain(tenantId)}";
@@ -54,7 +86,7 @@ public sealed class EventFactory
                 body.Write(","u8);
             }
 
-            template.Write(body, firstSeq + i, 1 + Draw(_userCdf, random), _tenantDomains[tenant], now);
+            template.Write(body, firstSeq + i, 1 + Draw(_userCdf, random), _tenantDomains[tenant], now, IsCoached(firstSeq + i) ? CoachedHostUtf8 : ScoredOnlyHostUtf8);
         }
 
         body.Write("]"u8);
@@ -74,6 +106,10 @@ public sealed class EventFactory
             ? seq
             : -1;
     }
+
+    private static ReadOnlySpan<byte> CoachedHostUtf8 => "LAPTOP-17"u8;
+
+    private static ReadOnlySpan<byte> ScoredOnlyHostUtf8 => "LAPTOP-18"u8;
 
     private static double[] Cdf(double[] weights)
     {
@@ -105,6 +141,7 @@ public sealed class EventFactory
         User,
         Millis,
         Seconds,
+        Host,
     }
 
     /// <summary>A vendor sample, minified, cut at the values each event changes.</summary>
@@ -128,15 +165,15 @@ public sealed class EventFactory
         public static Template For(string vendor) => vendor switch
         {
             "crowdstrike" => Cut(vendor, SampleEvents.CrowdStrike,
-                ("98765432-1\"", Slot.Id), ("jdoe@acme.example\"", Slot.User), ("1767225600123", Slot.Millis)),
+                ("98765432-1\"", Slot.Id), ("jdoe@acme.example\"", Slot.User), ("1767225600123", Slot.Millis), ($"\"{CoachedHost}\"", Slot.Host)),
             "zscaler" => Cut(vendor, SampleEvents.Zscaler,
-                ("7012345678901234567\"", Slot.Id), ("jdoe@acme.example\"", Slot.User), ("1767164827", Slot.Seconds)),
+                ("7012345678901234567\"", Slot.Id), ("jdoe@acme.example\"", Slot.User), ("1767164827", Slot.Seconds), ($"\"{CoachedHost}\"", Slot.Host)),
             "netskope" => Cut(vendor, SampleEvents.Netskope,
-                ("a1b2c3d4e5f6a7b8c9d0e1f2\"", Slot.Id), ("jdoe@acme.example\"", Slot.User), ("1767225600", Slot.Seconds)),
+                ("a1b2c3d4e5f6a7b8c9d0e1f2\"", Slot.Id), ("jdoe@acme.example\"", Slot.User), ("1767225600", Slot.Seconds), ($"\"{CoachedHost}\"", Slot.Host)),
             _ => throw new ArgumentOutOfRangeException(nameof(vendor), vendor, "no template"),
         };
 
-        public void Write(IBufferWriter<byte> output, long seq, int userRank, ReadOnlySpan<byte> domain, long nowMs)
+        public void Write(IBufferWriter<byte> output, long seq, int userRank, ReadOnlySpan<byte> domain, long nowMs, ReadOnlySpan<byte> host)
         {
             for (var i = 0; i < _slots.Length; i++)
             {
@@ -159,6 +196,11 @@ public sealed class EventFactory
                         break;
                     case Slot.Seconds:
                         WriteNumber(output, nowMs / 1000);
+                        break;
+                    case Slot.Host:
+                        output.Write("\""u8);
+                        output.Write(host);
+                        output.Write("\""u8);
                         break;
                 }
             }

@@ -9,14 +9,19 @@ namespace SecurityCoach.Benchmarks.Load;
 /// <c>X-Amz-Target</c> (<c>DynamoDB_20120810.PutItem</c>, <c>AmazonSQS.SendMessage</c>) or, for S3, method and
 /// endpoint; any other call by method and endpoint. With the silo in process that is where its time goes outside
 /// its own CPU. Listens to the runtime's <c>HttpHandlerDiagnosticListener</c> events, which cost a little per call:
-/// on only with <c>--http-calls</c>.
+/// on only with <c>--http-calls</c>, and always in aws-local, where <see cref="CountAws"/> also keeps a running tally
+/// of the calls to the AWS endpoints (<see cref="AwsRequests"/>) for the COST line.
 /// </summary>
 public sealed class HttpCallCounter : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
 {
-    private readonly ConcurrentDictionary<Guid, (long At, string Operation)> _started = new();
+    private const long SqsChunkBytes = 64 * 1024;
+
+    private readonly ConcurrentDictionary<Guid, (long At, string Operation, AwsKind Kind, long RequestBytes)> _started = new();
     private readonly ConcurrentDictionary<string, Totals> _byOperation = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(Type Type, string Name), PropertyInfo?> _properties = new();
     private readonly List<IDisposable> _subscriptions = [];
+    private readonly AwsTally _aws = new();
+    private HashSet<string> _awsEndpoints = [];
     private long _from;
     private long _until = long.MaxValue;
 
@@ -29,6 +34,13 @@ public sealed class HttpCallCounter : IObserver<DiagnosticListener>, IObserver<K
         Volatile.Write(ref _from, from);
         Volatile.Write(ref _until, until);
     }
+
+    /// <summary>From now on also tallies every call to these endpoints (host and port) as an AWS request.</summary>
+    public void CountAws(params Uri[] endpoints) =>
+        Volatile.Write(ref _awsEndpoints, new HashSet<string>(endpoints.Select(Endpoint), StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>The AWS requests tallied so far (see <see cref="CountAws"/>), whatever the window.</summary>
+    public AwsRequests AwsRequests() => _aws.Take();
 
     /// <summary>Calls per event and mean milliseconds per call of the <paramref name="top"/> busiest operations.</summary>
     public IReadOnlyList<HttpCallFigures> PerEvent(long events, int top) =>
@@ -57,9 +69,18 @@ public sealed class HttpCallCounter : IObserver<DiagnosticListener>, IObserver<K
         {
             case "System.Net.Http.Request" when Property(value.Value, "Request") is HttpRequestMessage request
                 && Property(value.Value, "LoggingRequestId") is Guid id:
-                _started[id] = (Stopwatch.GetTimestamp(), Operation(request));
+                var kind = Volatile.Read(ref _awsEndpoints).Contains(request.RequestUri is { } uri ? Endpoint(uri) : "") ? Kind(request) : AwsKind.None;
+                _started[id] = (Stopwatch.GetTimestamp(), Operation(request), kind, kind == AwsKind.Sqs ? request.Content?.Headers.ContentLength ?? 0 : 0);
                 break;
             case "System.Net.Http.Response" when Property(value.Value, "LoggingRequestId") is Guid id && _started.TryRemove(id, out var started):
+                if (started.Kind != AwsKind.None)
+                {
+                    var responseBytes = started.Kind == AwsKind.Sqs && Property(value.Value, "Response") is HttpResponseMessage response
+                        ? response.Content.Headers.ContentLength ?? 0
+                        : 0;
+                    _aws.Add(started.Kind, Math.Max(1, (Math.Max(started.RequestBytes, responseBytes) + SqsChunkBytes - 1) / SqsChunkBytes));
+                }
+
                 var now = Stopwatch.GetTimestamp();
                 if (now >= Volatile.Read(ref _from) && now < Volatile.Read(ref _until))
                 {
@@ -73,9 +94,37 @@ public sealed class HttpCallCounter : IObserver<DiagnosticListener>, IObserver<K
     private object? Property(object? payload, string name) =>
         payload is null ? null : _properties.GetOrAdd((payload.GetType(), name), key => key.Type.GetProperty(key.Name))?.GetValue(payload);
 
+    private static string Endpoint(Uri uri) => $"{uri.Host}:{uri.Port}";
+
+    /// <summary>
+    /// The service and billing class of a call to an AWS endpoint: SQS and DynamoDB by their <c>X-Amz-Target</c>; any
+    /// other call there is S3 (fauxqs serves S3 on the SQS port), priced by method — PUT, POST, COPY and LIST in one
+    /// class, GET, HEAD and the rest in the other, DELETE free.
+    /// </summary>
+    private static AwsKind Kind(HttpRequestMessage request)
+    {
+        if (request.Headers.TryGetValues("X-Amz-Target", out var targets) && targets.FirstOrDefault() is { } target)
+        {
+            return target.StartsWith("AmazonSQS", StringComparison.Ordinal) ? AwsKind.Sqs
+                : target.StartsWith("DynamoDB", StringComparison.Ordinal) ? AwsKind.DynamoDB
+                : AwsKind.Other;
+        }
+
+        var path = (request.RequestUri?.AbsolutePath ?? "/").TrimEnd('/');
+        var bucketOnly = path.Length <= 1 || path.IndexOf('/', 1) < 0;
+        var query = request.RequestUri?.Query ?? "";
+        return request.Method.Method switch
+        {
+            "DELETE" => AwsKind.S3Free,
+            "PUT" or "POST" => AwsKind.S3Write,
+            "GET" when bucketOnly || query.Contains("list-type", StringComparison.Ordinal) => AwsKind.S3Write,
+            _ => AwsKind.S3Read,
+        };
+    }
+
     private static string Operation(HttpRequestMessage request)
     {
-        var endpoint = request.RequestUri is { } uri ? $"{uri.Host}:{uri.Port}" : "?";
+        var endpoint = request.RequestUri is { } uri ? Endpoint(uri) : "?";
         return request.Headers.TryGetValues("X-Amz-Target", out var targets) && targets.FirstOrDefault() is { } target
             ? $"{target} ({endpoint})"
             : $"{request.Method} {endpoint}{(request.RequestUri?.AbsolutePath is { } path ? FirstSegment(path) : "")}";
@@ -117,6 +166,38 @@ public sealed class HttpCallCounter : IObserver<DiagnosticListener>, IObserver<K
     {
     }
 
+    private enum AwsKind
+    {
+        None,
+        Sqs,
+        DynamoDB,
+        S3Write,
+        S3Read,
+        S3Free,
+        Other,
+    }
+
+    private sealed class AwsTally
+    {
+        private readonly long[] _calls = new long[Enum.GetValues<AwsKind>().Length];
+        private long _sqsBilled;
+
+        public void Add(AwsKind kind, long sqsChunks)
+        {
+            Interlocked.Increment(ref _calls[(int)kind]);
+            if (kind == AwsKind.Sqs)
+            {
+                Interlocked.Add(ref _sqsBilled, sqsChunks);
+            }
+        }
+
+        public AwsRequests Take() => new(
+            Read(AwsKind.Sqs), Interlocked.Read(ref _sqsBilled), Read(AwsKind.DynamoDB),
+            Read(AwsKind.S3Write), Read(AwsKind.S3Read), Read(AwsKind.S3Free), Read(AwsKind.Other));
+
+        private long Read(AwsKind kind) => Interlocked.Read(ref _calls[(int)kind]);
+    }
+
     private sealed class Totals
     {
         private long _count;
@@ -136,3 +217,17 @@ public sealed class HttpCallCounter : IObserver<DiagnosticListener>, IObserver<K
 
 /// <summary>One operation's calls in the window: how many, per event, and their mean duration.</summary>
 public sealed record HttpCallFigures(string Operation, long Calls, double PerEvent, double MeanMs);
+
+/// <summary>
+/// AWS requests by service: SQS calls and what SQS bills for them (one request per started 64 KB of payload,
+/// <see cref="SqsBilled"/>), DynamoDB calls, S3 calls by price class (PUT/POST/COPY/LIST, GET and the rest, DELETE),
+/// and calls to those endpoints of no known service.
+/// </summary>
+public sealed record AwsRequests(long Sqs, long SqsBilled, long DynamoDB, long S3Write, long S3Read, long S3Free, long Other)
+{
+    public long Total => Sqs + DynamoDB + S3Write + S3Read + S3Free + Other;
+
+    public static AwsRequests operator -(AwsRequests end, AwsRequests start) => new(
+        end.Sqs - start.Sqs, end.SqsBilled - start.SqsBilled, end.DynamoDB - start.DynamoDB,
+        end.S3Write - start.S3Write, end.S3Read - start.S3Read, end.S3Free - start.S3Free, end.Other - start.Other);
+}

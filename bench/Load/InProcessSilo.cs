@@ -30,6 +30,9 @@ public sealed class InProcessSilo : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>Which grain the current thread runs, if any (for counting what a grain measures).</summary>
+    public IGrainContextAccessor GrainContexts => _app.Services.GetRequiredService<IGrainContextAccessor>();
+
     public static async Task<InProcessSilo> StartAsync(string logLevel, IReadOnlyDictionary<string, string>? settings = null)
     {
         var adminKey = "bench-admin-" + Guid.NewGuid().ToString("N");

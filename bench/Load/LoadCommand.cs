@@ -25,6 +25,11 @@ public static class LoadCommand
 
         var (report, path) = await RunAsync(options, output, log, cancellationToken);
         await output.WriteLineAsync($"results: {path}");
+        if (report.CostLine() is { } cost)
+        {
+            await output.WriteLineAsync(cost);
+        }
+
         await output.WriteLineAsync(report.ResultLine());
         return report.Errors == 0 ? 0 : 1;
     }
@@ -33,7 +38,8 @@ public static class LoadCommand
     public static async Task<(LoadReport Report, string Path)> RunAsync(LoadOptions options, TextWriter output, TextWriter log, CancellationToken cancellationToken = default)
     {
         using var allocations = options.AllocTypes > 0 ? new AllocationSampler() : null;
-        using var calls = options.HttpCalls > 0 ? new HttpCallCounter() : null;
+        // aws-local always counts its AWS requests, for the COST line.
+        using var calls = options.HttpCalls > 0 || options.Scenario == "aws-local" ? new HttpCallCounter() : null;
         var report = options.Scenario switch
         {
             "aws-local" or "sqs-raw" => await RunOnLocalAwsAsync(options, output, log, calls, cancellationToken),
@@ -69,11 +75,13 @@ public static class LoadCommand
                 silo = await InProcessSilo.StartAsync(options.SiloLogLevel);
             }
 
+            using var meters = silo is not null && options.Scenario == "local" ? new PipelineMeters(silo.GrainContexts) : null;
+
             return options.Scenario switch
             {
                 "activations" => await new ActivationsScenario(options, silo!, log).RunAsync(cancellationToken),
                 "workflow" => await new WorkflowScenario(options, silo!, log).RunAsync(cancellationToken),
-                _ => await new LocalScenario(options, options.Target ?? silo!.BaseAddress, options.AdminKey ?? silo!.AdminKey, log, calls: calls).RunAsync(cancellationToken),
+                _ => await new LocalScenario(options, options.Target ?? silo!.BaseAddress, options.AdminKey ?? silo!.AdminKey, log, calls: calls, meters: meters).RunAsync(cancellationToken),
             };
         }
         finally
@@ -115,15 +123,19 @@ public static class LoadCommand
             await output.WriteLineAsync($"results: {rawPath}");
             await output.WriteLineAsync(raw.ResultLine());
 
+            PipelineMeters? meters = null;
             if (options.Target is null)
             {
                 await log.WriteLineAsync("load: starting the silo in this process, AwsLocal profile");
                 var run = Guid.NewGuid().ToString("N")[..8];
-                silo = await InProcessSilo.StartAsync(options.SiloLogLevel,
-                    LocalAwsEmulators.AwsLocalSettings(run, options.DynamoDBUrl ?? emulators!.DynamoDBServiceUrl, sqs, options.Queues));
+                var settings = LocalAwsEmulators.AwsLocalSettings(run, options.DynamoDBUrl ?? emulators!.DynamoDBServiceUrl, sqs, options.Queues);
+                silo = await InProcessSilo.StartAsync(options.SiloLogLevel, settings);
+                meters = new PipelineMeters(silo.GrainContexts, [settings["SecurityCoach:Aws:GrainStateTable"], settings["SecurityCoach:Aws:RemindersTable"]]);
+                calls!.CountAws(options.DynamoDBUrl ?? emulators!.DynamoDBServiceUrl, sqs);
             }
 
-            var report = await new LocalScenario(options, options.Target ?? silo!.BaseAddress, options.AdminKey ?? silo!.AdminKey, log, emulators, calls)
+            using var disposeMeters = meters;
+            var report = await new LocalScenario(options, options.Target ?? silo!.BaseAddress, options.AdminKey ?? silo!.AdminKey, log, emulators, calls, meters)
                 .RunAsync(cancellationToken);
             return report with { Ceiling = CeilingComparison.Of(raw, rawPath, report) };
         }

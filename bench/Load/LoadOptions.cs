@@ -33,11 +33,15 @@ public sealed record LoadOptions
           --warmup S            seconds of load before measuring (default 5)
           --duration S          seconds measured (default 20)
           --max-events N        stop sending after N events in all, warm-up included (default: no bound but time)
-          --drain S             seconds to wait after the last request for outstanding deliveries (default 15)
+          --drain S             seconds to wait after the last request for outstanding deliveries and, with the silo in
+                                this process, for every accepted event to be scored (default 15)
           --coaching C          local, aws-local: what each event leads to: webhook (a coaching delivered to the
                                 generator's webhook, the default: what the targets are measured with), test-mode (a
                                 coaching whose campaign is in test mode: its workflow runs, nothing is sent) or none
                                 (no campaign: ingest, stream and user grain only). The last two split the cost per event
+          --coach-fraction F    local, aws-local with --coaching webhook: the fraction (0..1) of events a campaign coaches;
+                                the others match no campaign and are only scored (default 1). Chosen per event from the
+                                seed; e2e figures and the drain cover the coached events
           --seed N              random seed (default 42)
           --silo-log-level L    log level of the in-process silo (default Warning)
           --activate-via W      activations: direct (an idle grain, default) or ingest (one event per user)
@@ -91,6 +95,9 @@ public sealed record LoadOptions
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(15);
 
     public CoachingMode Coaching { get; init; } = CoachingMode.Webhook;
+
+    /// <summary>The fraction of events a campaign coaches (<c>--coach-fraction</c>); the rest are only scored.</summary>
+    public double CoachFraction { get; init; } = 1;
 
     public int Seed { get; init; } = 42;
 
@@ -167,6 +174,7 @@ public sealed record LoadOptions
                         _ => throw Invalid(name, value, "webhook, test-mode or none"),
                     },
                 },
+                "--coach-fraction" => options with { CoachFraction = NonNegative(name, value) is <= 1 and var f ? f : throw Invalid(name, value, "a number from 0 to 1") },
                 "--seed" => options with { Seed = int.TryParse(value, CultureInfo.InvariantCulture, out var seed) ? seed : throw Invalid(name, value, "an integer") },
                 "--silo-log-level" => options with { SiloLogLevel = value },
                 "--activate-via" => options with { ActivateVia = value is "direct" or "ingest" ? value : throw Invalid(name, value, "direct or ingest") },
@@ -250,6 +258,11 @@ public sealed record LoadOptions
         if (Coaching != CoachingMode.Webhook && Scenario is not ("local" or "aws-local"))
         {
             throw new ArgumentException($"--coaching is for the local and aws-local scenarios, not {Scenario}");
+        }
+
+        if (CoachFraction < 1 && (Scenario is not ("local" or "aws-local") || Coaching != CoachingMode.Webhook))
+        {
+            throw new ArgumentException("--coach-fraction is for the local and aws-local scenarios with --coaching webhook (the coached events are the ones delivered)");
         }
 
         if (UserCount < Tenants)

@@ -84,6 +84,12 @@ public sealed record LoadReport(
     /// <summary>With <c>--http-calls</c>: this process's HTTP calls in the measured window, by operation.</summary>
     public IReadOnlyList<HttpCallFigures>? HttpCalls { get; init; }
 
+    /// <summary>local, aws-local with the silo in this process: events scored, the backlog, and (aws-local) what an event costs.</summary>
+    public CostFigures? Cost { get; init; }
+
+    /// <summary>The COST line, when the run has the figures.</summary>
+    public string? CostLine() => Cost?.Line(Scenario);
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -131,6 +137,11 @@ public sealed record LoadReport(
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"machine: {busy:0.#} % of all cores busy in the window (every process)");
             }
+        }
+
+        if (Cost is { } cost)
+        {
+            text.AppendLine(cost.Summary());
         }
 
         if (HttpCalls is { Count: > 0 } calls)

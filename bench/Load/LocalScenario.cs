@@ -18,11 +18,20 @@ namespace SecurityCoach.Benchmarks.Load;
 /// received by the webhook. <paramref name="emulators"/>, when the run started them, adds their CPU to the report;
 /// <paramref name="calls"/> the HTTP calls of the measured window.
 /// With <c>--coaching test-mode</c> the campaign is in test mode (the coaching runs, nothing is sent) and with
-/// <c>none</c> there is no campaign: nothing arrives at the webhook, so instead of the drain the run checks the
-/// busiest user of the first tenant (its view: events counted, coachings Simulated or none), and end-to-end
+/// <c>none</c> there is no campaign: nothing arrives at the webhook, so after the drain (which then waits for the
+/// events to be scored, when it can count them) the run checks the busiest user of the first tenant (its view: events counted, coachings Simulated or none), and end-to-end
 /// latency is not measured.
+/// With <c>--coach-fraction F</c> below 1 the campaign coaches only the events <see cref="EventFactory.IsCoached(long)"/>
+/// picks (by device); the others match no campaign and are only scored. Deliveries, e2e latency and missing
+/// coachings then concern the coached events alone.
+/// <paramref name="meters"/> (the silo in this process) counts the events the user grains scored: the run then also
+/// drains until every accepted event is scored, and reports scored events per second and the backlog left (the COST
+/// line); in aws-local, with the AWS requests <paramref name="calls"/> tallied and the DynamoDB capacity units, what
+/// an event costs.
 /// </summary>
-public sealed class LocalScenario(LoadOptions options, Uri target, string adminKey, TextWriter log, LocalAwsEmulators? emulators = null, HttpCallCounter? calls = null)
+public sealed class LocalScenario(
+    LoadOptions options, Uri target, string adminKey, TextWriter log, LocalAwsEmulators? emulators = null, HttpCallCounter? calls = null,
+    PipelineMeters? meters = null)
 {
     internal const string WebhookSecret = "bench-webhook-secret-0123456789";
 
@@ -32,17 +41,20 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         """;
 
     private readonly DeliveryLedger _ledger = new(options.MaxEvents);
+    private readonly bool _awsCost = options.Scenario == "aws-local" && calls is not null && meters is not null;
     private readonly LongConcurrentHistogram _ingest = LoadReport.NewHistogram();
     private readonly ConcurrentDictionary<string, long> _failureReasons = new(StringComparer.Ordinal);
     private long _requests;
     private long _accepted;
+    private long _acceptedCoached;
     private long _measuredAccepted;
     private long _failedRequests;
     private long _failedEvents;
     private long _rejectedEvents;
     private long _measureStart;
     private long _sendEnd;
-    private Task<ProcessSnapshot>? _atMeasureStart;
+    private Task<WindowMark>? _atMeasureStart;
+    private EventFactory? _factory;
 
     public async Task<LoadReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -59,14 +71,19 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         };
 
         var tenants = await CreateTenantsAsync(http, sink, cancellationToken);
-        var factory = new EventFactory(options, [.. tenants.Select(t => t.Id)]);
+        var factory = _factory = new EventFactory(options, [.. tenants.Select(t => t.Id)]);
         var mode = options.Rate is { } rate ? $"open loop at {rate:0} events/s" : $"closed loop, {options.ClosedLoopConcurrency} requests in flight";
         var coaching = options.Coaching switch
         {
             CoachingMode.TestMode => "; campaigns in test mode (nothing delivered)",
             CoachingMode.None => "; no campaigns (no coaching)",
+            _ when options.CoachFraction < 1 => string.Create(CultureInfo.InvariantCulture, $"; {options.CoachFraction:0.###} of the events coached, the rest only scored"),
             _ => "",
         };
+        if (meters is null)
+        {
+            log.WriteLine("load: the silo is not in this process, so the events it scored cannot be counted: no scored_events_per_s, backlog_events or COST line");
+        }
         log.WriteLine($"load: {options.Tenants} tenants, {options.UserCount} users (zipf {options.ZipfExponent}), batches of {options.BatchSize}, {mode}; " +
             $"warm-up {options.Warmup.TotalSeconds:0.#} s, measuring {options.Duration.TotalSeconds:0.#} s{coaching}");
 
@@ -74,7 +91,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         _measureStart = start + DeliveryLedger.Ticks(options.Warmup);
         var end = _measureStart + DeliveryLedger.Ticks(options.Duration);
         calls?.Window(_measureStart, end);
-        _atMeasureStart = ProcessSnapshot.TakeAfterAsync(options.Warmup, () => emulators?.CpuTimes(), cancellationToken);
+        _atMeasureStart = MarkAfterAsync(options.Warmup, cancellationToken);
         using (var progress = new Timer(_ => Progress(sink), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)))
         {
             if (options.Rate is { } eventsPerSecond)
@@ -88,19 +105,19 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         }
 
         var measuredSeconds = DeliveryLedger.MillisecondsSince(_measureStart, Math.Max(_measureStart, Volatile.Read(ref _sendEnd))) / 1000;
-        var atSendEnd = ProcessSnapshot.Take(emulators?.CpuTimes());
+        var atSendEnd = Mark();
         var drainStart = Stopwatch.GetTimestamp();
+        var drainEnd = drainStart + DeliveryLedger.Ticks(options.Drain);
         var failedChecks = 0;
-        if (options.Coaching == CoachingMode.Webhook)
-        {
-            await DrainAsync(cancellationToken);
-        }
-        else if (await CheckBusiestUserAsync(http, tenants[0], cancellationToken) is { } problem)
+        var expectsDeliveries = options.Coaching == CoachingMode.Webhook && options.CoachFraction > 0;
+        await DrainAsync(expectsDeliveries, drainEnd, cancellationToken);
+        if (!expectsDeliveries && await CheckBusiestUserAsync(http, tenants[0], drainEnd, cancellationToken) is { } problem)
         {
             failedChecks = 1;
             _failureReasons.TryAdd(problem, 1);
         }
 
+        var final = meters?.Take();
         var drainSeconds = DeliveryLedger.MillisecondsSince(drainStart, Stopwatch.GetTimestamp()) / 1000;
         // Coachings still on their way when the drain ends count as missing, and must not change the figures being read.
         await sink.StopAsync();
@@ -108,11 +125,16 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         var accepted = Interlocked.Read(ref _accepted);
         var delivered = _ledger.DeliveredCount;
         var e2e = LatencySummary.From(sink.EndToEnd);
-        var expectsDeliveries = options.Coaching == CoachingMode.Webhook;
         var detail = new ErrorDetail(
-            _failedRequests, _failedEvents, _rejectedEvents, expectsDeliveries ? Math.Max(0, accepted - delivered) : 0,
+            _failedRequests, _failedEvents, _rejectedEvents, expectsDeliveries ? Math.Max(0, Interlocked.Read(ref _acceptedCoached) - delivered) : 0,
             sink.Duplicates, sink.Unexpected + (expectsDeliveries ? 0 : delivered), sink.BadSignatures,
             new SortedDictionary<string, long>(_failureReasons, StringComparer.Ordinal), failedChecks);
+        var atStart = _atMeasureStart is { IsCompletedSuccessfully: true } ? _atMeasureStart.Result : atSendEnd;
+        var measuredAccepted = Interlocked.Read(ref _measuredAccepted);
+        var cost = final is null
+            ? null
+            : CostFigures.Of(atStart.Pipeline!, atSendEnd.Pipeline!, final, accepted, measuredSeconds,
+                (atSendEnd.Process.Cpu - atStart.Process.Cpu).TotalMilliseconds, _awsCost ? atSendEnd.Aws! - atStart.Aws! : null);
         return new LoadReport(
             options.Scenario,
             DateTimeOffset.UtcNow,
@@ -126,11 +148,23 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
             detail.Total,
             detail,
             new LoadCounts(_requests, _ledger.Reserved, accepted, delivered, Interlocked.Read(ref _measuredAccepted), Math.Round(measuredSeconds, 3), Math.Round(drainSeconds, 3)),
-            ProcessCost.Between(ProcessSnapshot.TakenOr(_atMeasureStart, atSendEnd), atSendEnd, Interlocked.Read(ref _measuredAccepted), measuredSeconds),
+            ProcessCost.Between(atStart.Process, atSendEnd.Process, measuredAccepted, measuredSeconds),
             null)
         {
-            HttpCalls = calls?.PerEvent(Interlocked.Read(ref _measuredAccepted), options.HttpCalls),
+            HttpCalls = options.HttpCalls > 0 ? calls?.PerEvent(measuredAccepted, options.HttpCalls) : null,
+            Cost = cost,
         };
+    }
+
+    /// <summary>The counters a window is measured between: this process (and the emulators), the silo's meters, its AWS requests.</summary>
+    private sealed record WindowMark(ProcessSnapshot Process, PipelineSnapshot? Pipeline, AwsRequests? Aws);
+
+    private WindowMark Mark() => new(ProcessSnapshot.Take(emulators?.CpuTimes()), meters?.Take(), _awsCost ? calls!.AwsRequests() : null);
+
+    private async Task<WindowMark> MarkAfterAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        await Task.Delay(delay, cancellationToken);
+        return Mark();
     }
 
 
@@ -144,6 +178,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
     private async Task<(string Id, string ApiKey)[]> CreateTenantsAsync(HttpClient http, WebhookSink sink, CancellationToken cancellationToken)
     {
         var run = Guid.NewGuid().ToString("N")[..8];
+        meters?.CountTenants($"bench-{run}-");
         var tenants = new (string Id, string ApiKey)[options.Tenants];
         for (var i = 0; i < tenants.Length; i++)
         {
@@ -175,7 +210,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
 
             var testMode = options.Coaching == CoachingMode.TestMode ? "true" : "false";
             var campaign = $$"""
-                {"name":"Every risky event","pattern":{{MatchEverything}},"riskWeight":10,"testMode":{{testMode}},
+                {"name":"Every risky event","pattern":{{CampaignPattern()}},"riskWeight":10,"testMode":{{testMode}},
                  "tip":{"title":"Careful, {{"{{"}}actor.user.name{{"}}"}}","body":"We saw {{"{{"}}finding_info.title{{"}}"}} {{"{{"}}url.url_string{{"}}"}} on {{"{{"}}device.hostname{{"}}"}}."},
                  "channels":[{"type":"webhook","url":"{{sink.HookFor(tenantId)}}","secret":"{{WebhookSecret}}"}]}
                 """;
@@ -191,6 +226,15 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
 
         return tenants;
     }
+
+    /// <summary>
+    /// Every event, or with <c>--coach-fraction</c> below 1 the events on the coached device only. There is no campaign
+    /// that scores without coaching (every match starts a coaching), so the other events match none: their user grain
+    /// still counts, dedupes and matches them against the campaign set and writes its state, but adds no risk.
+    /// </summary>
+    private string CampaignPattern() => options.CoachFraction >= 1
+        ? MatchEverything.Trim()
+        : $$"""{"device":{"hostname":["{{EventFactory.CoachedHost}}"]},{{MatchEverything.Trim()[1..]}}""";
 
     private async Task ClosedLoopAsync(HttpClient http, (string Id, string ApiKey)[] tenants, EventFactory factory, long end, CancellationToken cancellationToken)
     {
@@ -286,7 +330,15 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         var measured = sentAt >= _measureStart;
         for (var i = 0; i < batch.Count; i++)
         {
-            _ledger.Stamp(batch.FirstSeq + i, sentAt, measured);
+            if (_factory!.IsCoached(batch.FirstSeq + i))
+            {
+                _ledger.Stamp(batch.FirstSeq + i, sentAt, measured);
+            }
+            else
+            {
+                // Only scored: a coaching for it is unexpected.
+                _ledger.Fail(batch.FirstSeq + i);
+            }
         }
 
         Interlocked.Increment(ref _requests);
@@ -335,6 +387,12 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         using var answer = JsonDocument.Parse(body);
         var accepted = answer.RootElement.GetProperty("accepted").GetInt32();
         Interlocked.Add(ref _accepted, accepted);
+        var coached = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            coached += _factory!.IsCoached(batch.FirstSeq + i) ? 1 : 0;
+        }
+
         if (measured)
         {
             Interlocked.Add(ref _measuredAccepted, accepted);
@@ -343,9 +401,13 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         foreach (var rejected in answer.RootElement.GetProperty("rejected").EnumerateArray())
         {
             Interlocked.Increment(ref _rejectedEvents);
-            _ledger.Fail(batch.FirstSeq + rejected.GetProperty("index").GetInt32());
+            var seq = batch.FirstSeq + rejected.GetProperty("index").GetInt32();
+            coached -= _factory!.IsCoached(seq) ? 1 : 0;
+            _ledger.Fail(seq);
             _failureReasons.AddOrUpdate("rejected: " + rejected.GetProperty("error").GetString(), 1, (_, n) => n + 1);
         }
+
+        Interlocked.Add(ref _acceptedCoached, coached);
     }
 
     /// <summary>
@@ -353,10 +415,9 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
     /// coachings have ended, for up to the drain time: events counted, and coachings that all ended Simulated (test
     /// mode) or none at all (no campaign). Returns what is wrong, or null.
     /// </summary>
-    private async Task<string?> CheckBusiestUserAsync(HttpClient http, (string Id, string ApiKey) tenant, CancellationToken cancellationToken)
+    private async Task<string?> CheckBusiestUserAsync(HttpClient http, (string Id, string ApiKey) tenant, long deadline, CancellationToken cancellationToken)
     {
         var userKey = EventFactory.UserKey(1, tenant.Id);
-        var deadline = Stopwatch.GetTimestamp() + DeliveryLedger.Ticks(options.Drain);
         while (true)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/tenants/{tenant.Id}/users/{Uri.EscapeDataString(userKey)}");
@@ -377,6 +438,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
             {
                 (_, 0, _) => $"check: {userKey} counted no event",
                 (CoachingMode.None, _, > 0) => $"check: {userKey} has {statuses.Count} coachings without a campaign",
+                (CoachingMode.Webhook, _, > 0) => $"check: {userKey} has {statuses.Count} coachings, though --coach-fraction 0 coaches no event",
                 (CoachingMode.TestMode, _, 0) => $"check: {userKey} has no coaching",
                 (CoachingMode.TestMode, _, _) when statuses.Any(s => s != "Simulated") =>
                     $"check: {userKey}'s coachings are not all Simulated: {string.Join(", ", statuses.Distinct())}",
@@ -391,10 +453,15 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         }
     }
 
-    private async Task DrainAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Until the deadline, waits for the coachings of the accepted coached events (when deliveries are expected) and,
+    /// with the silo in this process, for every accepted event to be scored by its user grain.
+    /// </summary>
+    private async Task DrainAsync(bool deliveries, long deadline, CancellationToken cancellationToken)
     {
-        var deadline = Stopwatch.GetTimestamp() + DeliveryLedger.Ticks(options.Drain);
-        while (_ledger.DeliveredCount < Interlocked.Read(ref _accepted) && Stopwatch.GetTimestamp() < deadline)
+        while (Stopwatch.GetTimestamp() < deadline
+            && ((deliveries && _ledger.DeliveredCount < Interlocked.Read(ref _acceptedCoached))
+                || (meters is not null && meters.Scored < Interlocked.Read(ref _accepted))))
         {
             await Task.Delay(50, cancellationToken);
         }
@@ -403,8 +470,9 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
     private void Progress(WebhookSink sink)
     {
         var phase = Stopwatch.GetTimestamp() < _measureStart ? "warm-up" : "measuring";
+        var scored = meters is null ? "" : $"{meters.Scored} scored, ";
         log.WriteLine($"  {phase}: {Interlocked.Read(ref _requests)} requests, {Interlocked.Read(ref _accepted)} events accepted, " +
-            $"{_ledger.DeliveredCount} delivered, {Interlocked.Read(ref _failedRequests)} failed requests, {sink.Duplicates + sink.Unexpected} odd deliveries");
+            $"{scored}{_ledger.DeliveredCount} delivered, {Interlocked.Read(ref _failedRequests)} failed requests, {sink.Duplicates + sink.Unexpected} odd deliveries");
     }
 
     private Dictionary<string, string> Settings() => new(StringComparer.Ordinal)
@@ -428,6 +496,7 @@ public sealed class LocalScenario(LoadOptions options, Uri target, string adminK
         ["max_events"] = options.MaxEvents is { } m ? Invariant(m) : "",
         ["drain_s"] = Invariant(options.Drain.TotalSeconds),
         ["coaching"] = options.Coaching switch { CoachingMode.TestMode => "test-mode", CoachingMode.None => "none", _ => "webhook" },
+        ["coach_fraction"] = options.Coaching == CoachingMode.Webhook ? Invariant(options.CoachFraction) : "",
         ["seed"] = Invariant(options.Seed),
         ["silo_log_level"] = options.Target is null ? options.SiloLogLevel : "",
     };

@@ -319,7 +319,7 @@ public sealed class SqsRawScenario(LoadOptions options, Uri sqsServiceUrl, Local
             ProcessCost.Between(ProcessSnapshot.TakenOr(_atMeasureStart, atEnd), atEnd, measuredEvents, measuredSeconds),
             null)
         {
-            HttpCalls = calls?.PerEvent(measuredEvents, options.HttpCalls),
+            HttpCalls = options.HttpCalls > 0 ? calls?.PerEvent(measuredEvents, options.HttpCalls) : null,
             SqsRaw = new SqsRawDetail(
                 options.Queues, options.SqsSenders, options.ReceiverCount, options.MaxBacklog, _pool.Count,
                 Math.Round(_pool.MeanEvents, 3), Math.Round(_pool.MeanBodyBytes), Interlocked.Read(ref _acceptedMessages),

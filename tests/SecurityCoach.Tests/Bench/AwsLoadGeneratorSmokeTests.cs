@@ -20,6 +20,9 @@ public sealed partial class AwsLoadGeneratorSmokeTests(LocalAwsFixture aws) : ID
     [GeneratedRegex(@"^RESULT scenario=aws-local events_per_s=(?<rate>\d+) ingest_p50_ms=\d+(\.\d+)? ingest_p99_ms=\d+(\.\d+)? e2e_p50_ms=\d+(\.\d+)? e2e_p99_ms=\d+(\.\d+)? errors=(?<errors>\d+)$")]
     private static partial Regex AwsLocalResult();
 
+    [GeneratedRegex(@"^COST scenario=aws-local scored_events_per_s=\d+ backlog_events=(?<backlog>\d+) silo_cpu_ms_per_event=\d+(\.\d+)? aws_requests_per_event=\d+(\.\d+)? ddb_write_units_per_event=\d+(\.\d+)? ddb_read_units_per_event=\d+(\.\d+)? usd_per_million_events=\d+(\.\d+)?$")]
+    private static partial Regex AwsLocalCost();
+
     [GeneratedRegex(@"^RATIO aws-local/sqs-raw events_per_s=\d+(\.\d)?% delivered_per_s=\d+(\.\d)?% target=70%$")]
     private static partial Regex RatioLine();
 
@@ -65,6 +68,9 @@ public sealed partial class AwsLoadGeneratorSmokeTests(LocalAwsFixture aws) : ID
         var sqsRaw = Array.FindIndex(lines, line => SqsRawResult().IsMatch(line));
         var ratio = Array.FindIndex(lines, line => RatioLine().IsMatch(line));
         Assert.True(sqsRaw >= 0 && ratio > sqsRaw, $"Expected the sqs-raw RESULT line, then the RATIO line, before the aws-local one:\n{string.Join('\n', lines)}");
+        var cost = AwsLocalCost().Match(lines[^2]);
+        Assert.True(cost.Success, $"The line before RESULT is not a well-formed COST line:\n{string.Join('\n', lines)}");
+        Assert.Equal("0", cost.Groups["backlog"].Value);
 
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(_resultFile));
         var counts = json.RootElement.GetProperty("counts");
@@ -74,6 +80,10 @@ public sealed partial class AwsLoadGeneratorSmokeTests(LocalAwsFixture aws) : ID
         var ceiling = json.RootElement.GetProperty("ceiling");
         Assert.True(ceiling.GetProperty("sqs_raw_events_per_s").GetDouble() > 0, ceiling.ToString());
         Assert.True(File.Exists(ceiling.GetProperty("result_file").GetString()), ceiling.ToString());
+        // Every accepted event was scored once, by this run's user grains; the silo's AWS requests were tallied.
+        var costs = json.RootElement.GetProperty("cost");
+        Assert.Equal(300, costs.GetProperty("scored_total").GetInt64());
+        Assert.True(costs.GetProperty("aws_requests").GetProperty("total").GetInt64() > 0, costs.ToString());
     }
 
     public void Dispose()

@@ -16,6 +16,9 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
     [GeneratedRegex(@"^RESULT scenario=local events_per_s=(?<rate>\d+) ingest_p50_ms=\d+(\.\d+)? ingest_p99_ms=\d+(\.\d+)? e2e_p50_ms=\d+(\.\d+)? e2e_p99_ms=\d+(\.\d+)? errors=(?<errors>\d+)$")]
     private static partial Regex LocalResult();
 
+    [GeneratedRegex(@"^COST scenario=local scored_events_per_s=\d+ backlog_events=(?<backlog>\d+)$")]
+    private static partial Regex LocalCost();
+
     [GeneratedRegex(@"^RESULT scenario=activations users=300 activations=(?<activations>\d+) bytes_per_activation=-?\d+ heap_delta_mib=-?\d+(\.\d+)? activations_per_s=\d+ errors=(?<errors>\d+)$")]
     private static partial Regex ActivationsResult();
 
@@ -42,6 +45,31 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
         Assert.Equal(300, counts.GetProperty("delivered_events").GetInt64());
         Assert.Equal(300, json.RootElement.GetProperty("e2e").GetProperty("count").GetInt64());
         Assert.Equal(60, json.RootElement.GetProperty("ingest").GetProperty("count").GetInt64());
+        AssertEveryEventScored(lines, json.RootElement, 300);
+    }
+
+    [Fact]
+    public async Task Local_scenario_with_a_coach_fraction_delivers_the_coachings_of_the_picked_events_only_and_scores_them_all()
+    {
+        var (exit, lines, log) = await RunAsync(
+            "--scenario", "local", "--tenants", "2", "--users", "40", "--batch-size", "5", "--concurrency", "4",
+            "--warmup", "0", "--duration", "30", "--max-events", "300", "--drain", "30", "--coach-fraction", "0.2", "--out", _resultFile);
+
+        var result = LocalResult().Match(lines[^1]);
+        Assert.True(result.Success, $"The last line is not a well-formed RESULT line: '{lines[^1]}'. Log:\n{log}");
+        Assert.True(result.Groups["errors"].Value == "0", $"The run counted {result.Groups["errors"].Value} errors. Output:\n{string.Join('\n', lines)}\nLog:\n{log}");
+        Assert.Equal(0, exit);
+
+        // The events the seed picks (42, the default) are the ones coached; the others match no campaign.
+        var coached = Enumerable.Range(0, 300).Count(seq => EventFactory.IsCoached(42, seq, 0.2));
+        Assert.InRange(coached, 1, 299);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(_resultFile));
+        Assert.Equal("0.2", json.RootElement.GetProperty("settings").GetProperty("coach_fraction").GetString());
+        var counts = json.RootElement.GetProperty("counts");
+        Assert.Equal(300, counts.GetProperty("accepted_events").GetInt64());
+        Assert.Equal(coached, counts.GetProperty("delivered_events").GetInt64());
+        Assert.Equal(coached, json.RootElement.GetProperty("e2e").GetProperty("count").GetInt64());
+        AssertEveryEventScored(lines, json.RootElement, 300);
     }
 
     [Theory]
@@ -64,6 +92,7 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
         Assert.Equal(200, counts.GetProperty("accepted_events").GetInt64());
         Assert.Equal(0, counts.GetProperty("delivered_events").GetInt64());
         Assert.Equal(0, json.RootElement.GetProperty("error_detail").GetProperty("failed_checks").GetInt64());
+        AssertEveryEventScored(lines, json.RootElement, 200);
     }
 
     [Fact]
@@ -73,6 +102,16 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
         Assert.Equal(CoachingMode.Webhook, LoadOptions.Parse(["--scenario", "local"]).Coaching);
         Assert.Contains("webhook, test-mode or none", Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--scenario", "local", "--coaching", "slack"])).Message, StringComparison.Ordinal);
         Assert.Contains("local and aws-local", Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--scenario", "workflow", "--coaching", "none"])).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_coach_fraction_is_a_share_of_the_delivered_coachings_of_the_scenarios_that_ingest()
+    {
+        Assert.Equal(0.02, LoadOptions.Parse(["--scenario", "aws-local", "--coach-fraction", "0.02"]).CoachFraction);
+        Assert.Equal(1, LoadOptions.Parse(["--scenario", "local"]).CoachFraction);
+        Assert.Contains("from 0 to 1", Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--scenario", "local", "--coach-fraction", "1.5"])).Message, StringComparison.Ordinal);
+        Assert.Contains("--coaching webhook", Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--scenario", "local", "--coaching", "none", "--coach-fraction", "0.5"])).Message, StringComparison.Ordinal);
+        Assert.Contains("--coaching webhook", Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--scenario", "sqs-raw", "--coach-fraction", "0.5"])).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -125,6 +164,18 @@ public sealed partial class LoadGeneratorSmokeTests : IDisposable
 
         Assert.Equal(2, exit);
         Assert.Contains("the scenarios are local, activations, aws-local, sqs-raw, workflow and http-raw", log, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The COST line stands just before the RESULT line, well formed, with no backlog; the JSON's <c>cost</c> block counts
+    /// every accepted event scored once, by this run's user grains only (other tests' silos share the process).
+    /// </summary>
+    private static void AssertEveryEventScored(string[] lines, JsonElement json, long accepted)
+    {
+        var cost = LocalCost().Match(lines.Length > 1 ? lines[^2] : "");
+        Assert.True(cost.Success, $"The line before RESULT is not a well-formed COST line:\n{string.Join('\n', lines)}");
+        Assert.Equal("0", cost.Groups["backlog"].Value);
+        Assert.Equal(accepted, json.GetProperty("cost").GetProperty("scored_total").GetInt64());
     }
 
     /// <summary>Runs <c>load</c> with these arguments: its exit code, its output lines (the RESULT line last) and its log.</summary>

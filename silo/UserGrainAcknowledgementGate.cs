@@ -6,9 +6,15 @@ namespace SecurityCoach.Silo;
 /// The user grains' side of the SQS provider's deferred acknowledgement: asks each user whose batches were delivered
 /// to write what it holds unwritten and vouch for those batches (<see cref="IUserGrain.ConfirmPersisted"/>). A user that
 /// failed or did not answer in time is left out of the answer, so its messages stay invisible and are asked about again.
+/// At most <see cref="MaxConfirmationsInFlight"/> users are asked at once per silo: each may write, and a round of
+/// thousands of writes at once only queues them at the table (and opens a connection for each).
 /// </summary>
-internal sealed class UserGrainAcknowledgementGate(IGrainFactory grains) : ISqsAcknowledgementGate
+internal sealed class UserGrainAcknowledgementGate(IGrainFactory grains) : ISqsAcknowledgementGate, IDisposable
 {
+    private const int MaxConfirmationsInFlight = 64;
+
+    private readonly SemaphoreSlim _inFlight = new(MaxConfirmationsInFlight);
+
     public async Task<IReadOnlyDictionary<StreamId, bool>> PersistAsync(IReadOnlyDictionary<StreamId, List<long>> delivered, CancellationToken cancellationToken)
     {
         var calls = new List<(StreamId Stream, Task<bool> Persisted)>(delivered.Count);
@@ -17,7 +23,7 @@ internal sealed class UserGrainAcknowledgementGate(IGrainFactory grains) : ISqsA
         {
             if (stream.GetNamespace() == SecurityEventStreams.Namespace)
             {
-                calls.Add((stream, grains.GetGrain<IUserGrain>(stream.GetKeyAsString()).ConfirmPersisted(sequenceNumbers)));
+                calls.Add((stream, ConfirmAsync(stream, sequenceNumbers, cancellationToken)));
             }
             else
             {
@@ -44,5 +50,20 @@ internal sealed class UserGrainAcknowledgementGate(IGrainFactory grains) : ISqsA
         }
 
         return answers;
+    }
+
+    public void Dispose() => _inFlight.Dispose();
+
+    private async Task<bool> ConfirmAsync(StreamId stream, List<long> sequenceNumbers, CancellationToken cancellationToken)
+    {
+        await _inFlight.WaitAsync(cancellationToken);
+        try
+        {
+            return await grains.GetGrain<IUserGrain>(stream.GetKeyAsString()).ConfirmPersisted(sequenceNumbers);
+        }
+        finally
+        {
+            _inFlight.Release();
+        }
     }
 }

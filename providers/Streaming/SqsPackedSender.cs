@@ -6,9 +6,9 @@ namespace SecurityCoach.Providers.Aws.Streaming;
 
 /// <summary>
 /// Sends the stream batches published to one queue, many to a message and up to ten messages to a
-/// <c>SendMessageBatch</c>. Batching is natural: a publish that finds a send slot free is sent at once, and publishes
-/// arriving while the slots are busy wait and leave together with the next send, so a lone publish waits for nobody and
-/// a busy queue pays one request for many publishes.
+/// <c>SendMessageBatch</c>. A publish waits at most <see cref="SqsStreamOptions.SendLinger"/> for others to share its
+/// request (less when a full request is waiting), and publishes arriving while both send slots are busy leave together
+/// with the next send: a busy queue pays one request for many publishes.
 /// Invariants:
 /// - A publish completes only once SQS has answered for the message holding it: successfully when SQS took that
 ///   message, with an exception when SQS refused it (that entry or the whole request) or the publish's own timeout passed.
@@ -38,13 +38,16 @@ internal sealed class SqsPackedSender(SqsQueueAdapterFactory factory, SqsQueue q
     private readonly Queue<PendingBatch> _pending = new();
     private int _sendsInFlight;
 
+    /// <summary>Serialized bytes waiting in <see cref="_pending"/>; changed under the lock.</summary>
+    private long _pendingBytes;
+
     /// <summary>Whether a batch of this many serialized bytes fits in one message of this queue.</summary>
     public bool Fits(int payloadBytes) => SqsMessageCodec.EmptyPackedBodyBytes + SqsMessageCodec.PackedEntryBytes(payloadBytes) <= _maxMessageBytes;
 
     /// <summary>Sends one serialized batch (<see cref="Fits"/> must hold); completes when SQS has taken it.</summary>
     public Task SendAsync(byte[] payload, CancellationToken cancellationToken)
     {
-        var pending = new PendingBatch(payload);
+        var pending = new PendingBatch(payload, factory.Time.GetTimestamp());
         if (cancellationToken.CanBeCanceled)
         {
             pending.Cancellation = cancellationToken.Register(static state =>
@@ -55,6 +58,7 @@ internal sealed class SqsPackedSender(SqsQueueAdapterFactory factory, SqsQueue q
         lock (_lock)
         {
             _pending.Enqueue(pending);
+            _pendingBytes += SqsMessageCodec.PackedEntryBytes(payload.Length);
             start = _sendsInFlight < MaxSendsInFlight;
             if (start)
             {
@@ -75,6 +79,11 @@ internal sealed class SqsPackedSender(SqsQueueAdapterFactory factory, SqsQueue q
     {
         while (true)
         {
+            if (LingerLeft() is { } linger && linger > TimeSpan.Zero)
+            {
+                await Task.Delay(linger, factory.Time);
+            }
+
             List<List<PendingBatch>> messages;
             lock (_lock)
             {
@@ -90,6 +99,20 @@ internal sealed class SqsPackedSender(SqsQueueAdapterFactory factory, SqsQueue q
         }
     }
 
+    /// <summary>How much longer the oldest waiting publish may wait for company: none once a full request is waiting.</summary>
+    private TimeSpan? LingerLeft()
+    {
+        lock (_lock)
+        {
+            if (!_pending.TryPeek(out var oldest) || _pendingBytes >= _maxMessageBytes)
+            {
+                return null;
+            }
+
+            return factory.Options.SendLinger - factory.Time.GetElapsedTime(oldest.EnqueuedAt);
+        }
+    }
+
     /// <summary>Under the lock: the next request's messages, publishes in order, skipping those already given up.</summary>
     private List<List<PendingBatch>> TakeMessages()
     {
@@ -102,6 +125,7 @@ internal sealed class SqsPackedSender(SqsQueueAdapterFactory factory, SqsQueue q
             if (next.Completion.Task.IsCompleted)
             {
                 _pending.Dequeue();
+                _pendingBytes -= SqsMessageCodec.PackedEntryBytes(next.Payload.Length);
                 continue;
             }
 
@@ -121,6 +145,7 @@ internal sealed class SqsPackedSender(SqsQueueAdapterFactory factory, SqsQueue q
             }
 
             _pending.Dequeue();
+            _pendingBytes -= size;
             message!.Add(next);
             messageBytes += size;
             requestBytes += added;
@@ -183,9 +208,12 @@ internal sealed class SqsPackedSender(SqsQueueAdapterFactory factory, SqsQueue q
         }
     }
 
-    private sealed class PendingBatch(byte[] payload)
+    private sealed class PendingBatch(byte[] payload, long enqueuedAt)
     {
         public byte[] Payload { get; } = payload;
+
+        /// <summary>When it was published (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+        public long EnqueuedAt { get; } = enqueuedAt;
 
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -42,6 +42,13 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
     {
         Name = name;
         Gate = gate;
+        if (gate is not null && options.AcknowledgeInterval > options.VisibilityTimeout / 2)
+        {
+            // A message must be confirmed and deleted well within the heartbeat's reach.
+            throw new OrleansConfigurationException(
+                $"SQS stream provider '{name}': with an acknowledgement gate, AcknowledgeInterval ({options.AcknowledgeInterval}) must be at most half the VisibilityTimeout ({options.VisibilityTimeout}).");
+        }
+
         Options = options;
         _sqs = sqs;
         _s3 = s3;
@@ -65,6 +72,8 @@ internal sealed partial class SqsQueueAdapterFactory : IQueueAdapterFactory, IDi
     internal SqsMessageCodec Codec { get; }
 
     internal IAmazonSQS Sqs => _sqs.Client;
+
+    internal TimeProvider Time => _time;
 
     /// <summary>Confirms that consumers persisted what they were delivered before messages are deleted; none: deleted on delivery.</summary>
     internal ISqsAcknowledgementGate? Gate { get; }

@@ -212,7 +212,8 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
                         }
                         else
                         {
-                            // Still held (and kept invisible) until its consumers confirm it.
+                            // Still held (and kept invisible) until its consumers confirm it, without its events.
+                            entry.KeepOnlyIdentities();
                             _awaiting.Add(entry);
                         }
                     }
@@ -290,9 +291,11 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
 
     private async Task AcknowledgeLoopAsync()
     {
-        using var timer = new PeriodicTimer(Options.AcknowledgeInterval, _time);
         try
         {
+            // The silo's receivers start together: spread their rounds over the interval rather than asking at once.
+            await Task.Delay(Options.AcknowledgeInterval * Random.Shared.NextDouble(), _time, _stopping.Token);
+            using var timer = new PeriodicTimer(Options.AcknowledgeInterval, _time);
             while (await timer.WaitForNextTickAsync(_stopping.Token))
             {
                 await ConfirmAsync(_stopping.Token);
@@ -327,14 +330,14 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
         var byStream = new Dictionary<StreamId, List<long>>();
         foreach (var entry in awaiting)
         {
-            foreach (var batch in entry.Batches)
+            foreach (var (stream, sequence) in entry.Delivered)
             {
-                if (!byStream.TryGetValue(batch.StreamId, out var sequences))
+                if (!byStream.TryGetValue(stream, out var sequences))
                 {
-                    byStream[batch.StreamId] = sequences = [];
+                    byStream[stream] = sequences = [];
                 }
 
-                sequences.Add(SequenceOf(batch));
+                sequences.Add(sequence);
             }
         }
 
@@ -358,9 +361,9 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
         foreach (var entry in awaiting)
         {
             var verdict = true;
-            foreach (var batch in entry.Batches)
+            foreach (var (stream, _) in entry.Delivered)
             {
-                if (!answers.TryGetValue(batch.StreamId, out var persisted))
+                if (!answers.TryGetValue(stream, out var persisted))
                 {
                     unanswered.Add(entry);
                     verdict = false;
@@ -616,10 +619,20 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
     {
         public string MessageId { get; } = messageId;
 
-        public List<StreamBatchContainer> Batches { get; } = batches;
+        /// <summary>The batches, until all are delivered (then empty: a message waiting for confirmation holds no events).</summary>
+        public List<StreamBatchContainer> Batches { get; private set; } = batches;
+
+        /// <summary>Once all are delivered: the stream and sequence number of each batch, what the gate is asked about.</summary>
+        public (StreamId Stream, long Sequence)[] Delivered { get; private set; } = [];
 
         /// <summary>Batches not yet released by the cache as delivered; changed under the receiver's lock.</summary>
         public int Undelivered { get; set; } = batches.Count;
+
+        public void KeepOnlyIdentities()
+        {
+            Delivered = [.. Batches.Select(b => (b.StreamId, SequenceOf(b)))];
+            Batches = [];
+        }
 
         public OffloadedObject? Offloaded { get; } = offloaded;
 

@@ -48,6 +48,13 @@ public sealed class SqsStreamOptions
     /// </summary>
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Longest a publish waits for others to the same queue to share its <c>SendMessageBatch</c> (it goes sooner when a
+    /// full request is waiting). Longer means fewer requests per event and a later 202; zero sends each publish as soon
+    /// as a send slot is free.
+    /// </summary>
+    public TimeSpan SendLinger { get; set; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>Receives after which SQS moves a message to the queue's dead-letter queue (redrive policy).</summary>
     public int MaxReceiveCount { get; set; } = 5;
 
@@ -60,7 +67,7 @@ public sealed class SqsStreamOptions
     /// <summary>
     /// With an acknowledgement gate (<see cref="ISqsAcknowledgementGate"/>): how often a receiver asks it to confirm the
     /// messages delivered since, and deletes those confirmed. Longer means fewer consumer writes, and messages held
-    /// invisible for longer.
+    /// invisible for longer. With a gate it must be at most half the <see cref="VisibilityTimeout"/> (checked at start-up).
     /// </summary>
     public TimeSpan AcknowledgeInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -79,7 +86,7 @@ public sealed class SqsStreamOptions
     /// <summary>
     /// Reads <c>AWS:Region</c>, <c>AWS:S3:ServiceURL</c>, <c>AWS:S3:BucketName</c> and the <c>AWS:SQS</c> section, whose keys
     /// are this class's property names (<c>ServiceURL</c>, <c>QueueNamePrefix</c>, <c>QueueCount</c>, <c>MaxMessageBytes</c>,
-    /// <c>VisibilityTimeout</c>, <c>ReceiveWaitTime</c>, <c>SendTimeout</c>, <c>AcknowledgeInterval</c>, <c>MaxReceiveCount</c>, <c>S3BucketName</c>, <c>CreateIfNotExists</c>).
+    /// <c>VisibilityTimeout</c>, <c>ReceiveWaitTime</c>, <c>SendTimeout</c>, <c>SendLinger</c>, <c>AcknowledgeInterval</c>, <c>MaxReceiveCount</c>, <c>S3BucketName</c>, <c>CreateIfNotExists</c>).
     /// Keys that are absent leave the current values.
     /// </summary>
     public SqsStreamOptions ReadConfiguration(IConfiguration configuration)
@@ -95,6 +102,7 @@ public sealed class SqsStreamOptions
         MaxReceiveCount = Int(sqs, "MaxReceiveCount") ?? MaxReceiveCount;
         SendTimeout = Duration(sqs, "SendTimeout") ?? SendTimeout;
         AcknowledgeInterval = Duration(sqs, "AcknowledgeInterval") ?? AcknowledgeInterval;
+        SendLinger = Duration(sqs, "SendLinger") ?? SendLinger;
         S3BucketName = sqs["S3BucketName"] ?? configuration["AWS:S3:BucketName"] ?? S3BucketName;
         S3ServiceURL = configuration["AWS:S3:ServiceURL"] ?? S3ServiceURL;
         CreateIfNotExists = sqs["CreateIfNotExists"] is { } create ? bool.Parse(create) : CreateIfNotExists;
@@ -149,9 +157,14 @@ public sealed partial class SqsStreamOptionsValidator(SqsStreamOptions options, 
             problems.Add("SendTimeout must be more than 0 and at most 5 minutes");
         }
 
-        if (options.AcknowledgeInterval < TimeSpan.FromMilliseconds(10) || options.AcknowledgeInterval > options.VisibilityTimeout / 2)
+        if (options.SendLinger < TimeSpan.Zero || options.SendLinger > TimeSpan.FromSeconds(1))
         {
-            problems.Add("AcknowledgeInterval must be at least 10 ms and at most half the VisibilityTimeout");
+            problems.Add("SendLinger must be between 0 and 1 s");
+        }
+
+        if (options.AcknowledgeInterval < TimeSpan.FromMilliseconds(10) || options.AcknowledgeInterval > TimeSpan.FromMinutes(5))
+        {
+            problems.Add("AcknowledgeInterval must be between 10 ms and 5 minutes");
         }
 
         if (options.MaxReceiveCount is < 1 or > 1000)

@@ -310,8 +310,14 @@ public sealed partial class UserGrain(
 
     private static readonly JsonDocumentOptions EventJson = new() { MaxDepth = SecurityEvent.MaxJsonDepth };
 
-    /// <summary>Sequence numbers of unconfirmed batches an activation remembers; older ones are forgotten (and redelivered).</summary>
+    /// <summary>
+    /// Unconfirmed batches an activation remembers; an older one it is asked about is refused (and delivered again,
+    /// its events dropped as duplicates).
+    /// </summary>
     private const int MaxUnconfirmed = 4096;
+
+    /// <summary>How long a confirmed batch is still vouched for: the provider asks again when it gave up waiting for an answer.</summary>
+    private static readonly TimeSpan ConfirmedMemory = TimeSpan.FromSeconds(30);
 
     private string _tenantId = "";
     private string _userKey = "";
@@ -320,8 +326,19 @@ public sealed partial class UserGrain(
     /// <summary>With write-behind: scored batches changed the state since the last write.</summary>
     private bool _dirty;
 
-    /// <summary>With write-behind: sequence numbers of the batches this activation applied and the provider has not confirmed.</summary>
-    private readonly List<long> _unconfirmed = [];
+    /// <summary>With write-behind: sequence numbers of the batches this activation applied and was not yet asked about.</summary>
+    private readonly HashSet<long> _unconfirmed = [];
+
+    /// <summary><see cref="_unconfirmed"/>'s arrivals oldest first (some since confirmed), for forgetting the oldest.</summary>
+    private readonly Queue<long> _unconfirmedInOrder = new();
+
+    /// <summary>
+    /// Batches confirmed in the current and the previous <see cref="ConfirmedMemory"/>: a provider that gave up on a
+    /// round (its answer came too late) asks again, and gets true again rather than a needless redelivery.
+    /// </summary>
+    private HashSet<long> _confirmed = [];
+    private HashSet<long> _confirmedBefore = [];
+    private long _confirmedSince;
 
     /// <summary>True once this activation has registered the watch reminder.</summary>
     private bool _watching;
@@ -372,18 +389,22 @@ public sealed partial class UserGrain(
             // what it holds unwritten written on deactivation: the batches behind it come back too.
             _dirty = false;
             _unconfirmed.Clear();
+            _unconfirmedInOrder.Clear();
             DeactivateOnIdle();
             throw;
         }
 
         if (stateOptions.Value.WriteBehind && token is EventSequenceTokenV2 applied)
         {
-            if (_unconfirmed.Count >= MaxUnconfirmed)
+            if (_unconfirmedInOrder.Count >= MaxUnconfirmed)
             {
-                _unconfirmed.RemoveRange(0, MaxUnconfirmed / 2);
+                _unconfirmed.Remove(_unconfirmedInOrder.Dequeue());
             }
 
-            _unconfirmed.Add(applied.SequenceNumber);
+            if (_unconfirmed.Add(applied.SequenceNumber))
+            {
+                _unconfirmedInOrder.Enqueue(applied.SequenceNumber);
+            }
         }
     }
 
@@ -394,10 +415,29 @@ public sealed partial class UserGrain(
             await WriteAsync();
         }
 
+        if (time.GetElapsedTime(_confirmedSince) > ConfirmedMemory)
+        {
+            (_confirmedBefore, _confirmed) = (_confirmed, _confirmedBefore);
+            _confirmed.Clear();
+            _confirmedSince = time.GetTimestamp();
+        }
+
         var all = true;
         foreach (var sequenceNumber in sequenceNumbers)
         {
-            all &= _unconfirmed.Remove(sequenceNumber);
+            if (_unconfirmed.Remove(sequenceNumber))
+            {
+                _confirmed.Add(sequenceNumber);
+            }
+            else if (!_confirmed.Contains(sequenceNumber) && !_confirmedBefore.Contains(sequenceNumber))
+            {
+                all = false;
+            }
+        }
+
+        if (_unconfirmed.Count == 0)
+        {
+            _unconfirmedInOrder.Clear();
         }
 
         return all;

@@ -18,8 +18,8 @@ namespace SecurityCoach.Storage;
 /// - States are stored serialized (<see cref="IGrainStorageSerializer"/>): a grain never shares objects with storage.
 /// - Memory is bounded by what is running, not by what ran: of the records whose state has ended
 ///   (<see cref="IEndedState"/>: a delivered coaching), the newest <paramref name="keepEnded"/> are kept and older ones
-///   forgotten (0 keeps all). Without it a silo under steady load grew by every coaching it ever ran (≈ 40 MB/s at
-///   5,000 events/s, measured) until the machine ran out of memory. A record is forgotten only if it has not been
+///   forgotten (0 keeps all). Without it a silo under steady load grew by every coaching it ever ran until the machine
+///   ran out of memory (bench/README.md, "Memory under steady load"). A record is forgotten only if it has not been
 ///   written since it ended (a retried coaching runs again), in the order it ended.
 /// </summary>
 /// <param name="serializer">Turns states into the bytes kept and back.</param>

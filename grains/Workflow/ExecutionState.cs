@@ -36,7 +36,7 @@ public enum FramePhase
 /// and the host persists it after every call: with the Orleans serializer (the coaching grain keeps it in its grain
 /// state), or as JSON (<see cref="ToJson"/> / <see cref="FromJson"/>). Every member is a string, number, date, enum,
 /// list or dictionary; JSON values are held as JSON text, which the binary format stores as it is and JSON has to
-/// escape (storing the execution as JSON was a tenth of all CPU in the local benchmark).
+/// escape, which made JSON the dearer format to store it in (bench/README.md, "Figures behind code comments").
 /// </summary>
 [GenerateSerializer]
 public sealed class ExecutionState

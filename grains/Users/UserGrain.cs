@@ -310,15 +310,6 @@ public sealed partial class UserGrain(
 
     private static readonly JsonDocumentOptions EventJson = new() { MaxDepth = SecurityEvent.MaxJsonDepth };
 
-    /// <summary>
-    /// Unconfirmed batches an activation remembers; an older one it is asked about is refused (and delivered again,
-    /// its events dropped as duplicates).
-    /// </summary>
-    private const int MaxUnconfirmed = 4096;
-
-    /// <summary>How long a confirmed batch is still vouched for: the provider asks again when it gave up waiting for an answer.</summary>
-    private static readonly TimeSpan ConfirmedMemory = TimeSpan.FromSeconds(30);
-
     private string _tenantId = "";
     private string _userKey = "";
     private HashSet<ulong> _seen = [];
@@ -326,19 +317,8 @@ public sealed partial class UserGrain(
     /// <summary>With write-behind: scored batches changed the state since the last write.</summary>
     private bool _dirty;
 
-    /// <summary>With write-behind: sequence numbers of the batches this activation applied and was not yet asked about.</summary>
-    private readonly HashSet<long> _unconfirmed = [];
-
-    /// <summary><see cref="_unconfirmed"/>'s arrivals oldest first (some since confirmed), for forgetting the oldest.</summary>
-    private readonly Queue<long> _unconfirmedInOrder = new();
-
-    /// <summary>
-    /// Batches confirmed in the current and the previous <see cref="ConfirmedMemory"/>: a provider that gave up on a
-    /// round (its answer came too late) asks again, and gets true again rather than a needless redelivery.
-    /// </summary>
-    private HashSet<long> _confirmed = [];
-    private HashSet<long> _confirmedBefore = [];
-    private long _confirmedSince;
+    /// <summary>With write-behind: the batches this activation applied, what it may vouch for.</summary>
+    private readonly AppliedBatches _applied = new(time);
 
     /// <summary>True once this activation has registered the watch reminder.</summary>
     private bool _watching;
@@ -388,23 +368,14 @@ public sealed partial class UserGrain(
             // events. A fresh activation re-reads the last written state, so the redelivery counts them once. Nor is
             // what it holds unwritten written on deactivation: the batches behind it come back too.
             _dirty = false;
-            _unconfirmed.Clear();
-            _unconfirmedInOrder.Clear();
+            _applied.ForgetUnconfirmed();
             DeactivateOnIdle();
             throw;
         }
 
         if (stateOptions.Value.WriteBehind && token is EventSequenceTokenV2 applied)
         {
-            if (_unconfirmedInOrder.Count >= MaxUnconfirmed)
-            {
-                _unconfirmed.Remove(_unconfirmedInOrder.Dequeue());
-            }
-
-            if (_unconfirmed.Add(applied.SequenceNumber))
-            {
-                _unconfirmedInOrder.Enqueue(applied.SequenceNumber);
-            }
+            _applied.Applied(applied.SequenceNumber);
         }
     }
 
@@ -415,32 +386,7 @@ public sealed partial class UserGrain(
             await WriteAsync();
         }
 
-        if (time.GetElapsedTime(_confirmedSince) > ConfirmedMemory)
-        {
-            (_confirmedBefore, _confirmed) = (_confirmed, _confirmedBefore);
-            _confirmed.Clear();
-            _confirmedSince = time.GetTimestamp();
-        }
-
-        var all = true;
-        foreach (var sequenceNumber in sequenceNumbers)
-        {
-            if (_unconfirmed.Remove(sequenceNumber))
-            {
-                _confirmed.Add(sequenceNumber);
-            }
-            else if (!_confirmed.Contains(sequenceNumber) && !_confirmedBefore.Contains(sequenceNumber))
-            {
-                all = false;
-            }
-        }
-
-        if (_unconfirmed.Count == 0)
-        {
-            _unconfirmedInOrder.Clear();
-        }
-
-        return all;
+        return _applied.Confirm(sequenceNumbers);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

@@ -360,28 +360,7 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
         var unanswered = new List<InFlight>();
         foreach (var entry in awaiting)
         {
-            var verdict = true;
-            foreach (var (stream, _) in entry.Delivered)
-            {
-                if (!answers.TryGetValue(stream, out var persisted))
-                {
-                    unanswered.Add(entry);
-                    verdict = false;
-                    break;
-                }
-
-                if (!persisted)
-                {
-                    refused.Add(entry);
-                    verdict = false;
-                    break;
-                }
-            }
-
-            if (verdict)
-            {
-                confirmed.Add(entry);
-            }
+            (Verdict(entry, answers) switch { true => confirmed, false => refused, null => unanswered }).Add(entry);
         }
 
         lock (_lock)
@@ -610,6 +589,25 @@ internal sealed partial class SqsQueueAdapterReceiver : IQueueAdapterReceiver, I
             // An orphaned object is garbage, not a correctness problem; a bucket lifecycle rule is the backstop.
             LogOrphanedObject(_logger, e, _factory.Name, queueName, offloaded.Key);
         }
+    }
+
+    /// <summary>Per the gate's answers: confirmed, refused, or not answered (null); the first batch in doubt decides.</summary>
+    private static bool? Verdict(InFlight entry, IReadOnlyDictionary<StreamId, bool> answers)
+    {
+        foreach (var (stream, _) in entry.Delivered)
+        {
+            if (!answers.TryGetValue(stream, out var persisted))
+            {
+                return null;
+            }
+
+            if (!persisted)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static long SequenceOf(IBatchContainer batch) => ((EventSequenceTokenV2)batch.SequenceToken).SequenceNumber;

@@ -59,7 +59,9 @@ public sealed class SiloKillTests(LocalAwsFixture aws, ITestOutputHelper output)
                 () => EventCounts(cluster, tenantId),
                 c => c >= Events,
                 "every event scored", TimeSpan.FromSeconds(90));
-            await webhooks.WaitForAsync(hook, Events, TimeSpan.FromSeconds(60), "every event coached");
+            // A coaching that was running on the killed silo resumes at its user's next watch tick on a survivor: up to
+            // the watch period (1 min) after the death is noticed, which a wait of one minute from here could miss.
+            await webhooks.WaitForAsync(hook, Events, TimeSpan.FromMinutes(2), "every event coached");
             // Redeliveries of what the killed silo had received have had their visibility timeout to come back.
             await Task.Delay(TimeSpan.FromSeconds(6));
             counts = await EventCounts(cluster, tenantId);
